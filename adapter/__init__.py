@@ -1,0 +1,28 @@
+"""dbt-cartwheel: dbt-spark plus Python models on open-source Spark.
+
+Installed as the dbt adapter package `dbt.adapters.cartwheel` (profile `type: cartwheel`).
+It keeps every dbt-spark feature (all its macros are inherited through
+`dependencies=["spark"]`) and adds Python model submission:
+
+* `method: session`: the model runs in dbt's own process, on the same in-process
+  SparkSession that dbt-spark's session cursor uses;
+* `method: thrift`: SQL goes over Thrift as in dbt-spark, Python models go to the same
+  Spark application over Spark Connect (`connect_url` in the profile).
+"""
+
+from pathlib import Path
+
+from dbt.adapters.base import AdapterPlugin
+
+from dbt.adapters.cartwheel.connections import (  # noqa: F401
+    CartwheelConnectionManager,
+    CartwheelCredentials,
+)
+from dbt.adapters.cartwheel.impl import CartwheelAdapter
+
+Plugin = AdapterPlugin(
+    adapter=CartwheelAdapter,  # type: ignore[arg-type]
+    credentials=CartwheelCredentials,
+    include_path=str(Path(__file__).parent / "include"),
+    dependencies=["spark"],
+)

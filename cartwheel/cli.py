@@ -1,0 +1,88 @@
+"""The `cartwheel` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from cartwheel import server
+
+
+def _server(args: argparse.Namespace) -> int:
+    config = server.ServerConfig.from_env(
+        host=args.host,
+        thrift_port=args.thrift_port,
+        connect_port=args.connect_port,
+        driver_memory=args.driver_memory,
+        cores=args.cores,
+    )
+    if args.action == "start":
+        try:
+            state = server.start(config)
+        except server.AlreadyRunning as exc:
+            print(f"cartwheel server: {exc}")
+            return 0
+        print(
+            f"cartwheel server started (pid {state.pid}): thrift {state.host}:{state.thrift_port}, "
+            f"connect sc://{state.host}:{state.connect_port}; log {state.log}"
+        )
+        return 0
+    if args.action == "stop":
+        stopped = server.stop()
+        if stopped is None:
+            print("cartwheel server: not running")
+        else:
+            print(f"cartwheel server stopped (pid {stopped.pid})")
+        return 0
+    info = server.status(config)
+    state = "running" if info["running"] else "not running"
+    pid = f" (pid {info['pid']})" if info["pid"] else ""
+    print(f"cartwheel server: {state}{pid}")
+    print(f"  thrift  {info['thrift']}: {'answers' if info['thrift_answers'] else 'no answer'}")
+    print(f"  connect {info['connect']}: {'answers' if info['connect_answers'] else 'no answer'}")
+    print(f"  log     {info['log']}")
+    return 0 if info["running"] else 3
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cartwheel", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    srv = commands.add_parser("server", help="a local Spark Thrift + Spark Connect server")
+    srv.add_argument("action", choices=["start", "stop", "status"])
+    srv.add_argument("--host", help="bind address (default 127.0.0.1, env CARTWHEEL_THRIFT_HOST)")
+    srv.add_argument("--thrift-port", type=int, help="default 10000 (CARTWHEEL_THRIFT_PORT)")
+    srv.add_argument("--connect-port", type=int, help="default 15002 (CARTWHEEL_CONNECT_PORT)")
+    srv.add_argument("--driver-memory", help="default 4g (CARTWHEEL_SERVER_MEMORY)")
+    srv.add_argument("--cores", help="local[N] cores, default * (CARTWHEEL_SERVER_CORES)")
+    srv.set_defaults(handler=_server)
+
+    _add_extra_commands(commands)
+    return parser
+
+
+def _add_extra_commands(commands: argparse._SubParsersAction) -> None:
+    """Commands that live in their own modules register here."""
+    try:
+        from cartwheel import generate
+    except ImportError:  # pragma: no cover - during bootstrap
+        return
+    generate.register(commands)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except server.ServerError as exc:
+        print(f"cartwheel: error: {exc}", file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(f"cartwheel: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

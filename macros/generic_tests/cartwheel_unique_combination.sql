@@ -1,0 +1,11 @@
+{#- Combinations of `columns` that occur more than once (a compound primary key test). -#}
+{% test cartwheel_unique_combination(model, columns) %}
+
+select
+    {{ columns | join(', ') }},
+    count(*) as n_rows
+from {{ model }}
+group by {{ columns | join(', ') }}
+having count(*) > 1
+
+{% endtest %}

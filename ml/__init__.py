@@ -1,0 +1,1 @@
+"""cartwheel's recommender logic: importable and testable without dbt."""
