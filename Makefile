@@ -35,7 +35,7 @@ ruff: setup
 	$(BIN)/ruff format --check cartwheel ml adapter python_models tests
 
 sqlfluff: setup
-	$(BIN)/sqlfluff lint models macros tests
+	$(BIN)/sqlfluff lint models tests
 
 server-start: setup
 	$(BIN)/cartwheel server start

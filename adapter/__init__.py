@@ -13,7 +13,6 @@ It keeps every dbt-spark feature (all its macros are inherited through
 from pathlib import Path
 
 from dbt.adapters.base import AdapterPlugin
-
 from dbt.adapters.cartwheel.connections import (  # noqa: F401
     CartwheelConnectionManager,
     CartwheelCredentials,

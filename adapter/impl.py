@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from dbt.adapters.base import PythonJobHelper
-from dbt.adapters.contracts.connection import AdapterResponse
-from dbt.adapters.spark.connections import SparkConnectionMethod
-from dbt.adapters.spark.impl import SparkAdapter
-
 from dbt.adapters.cartwheel.connections import CartwheelConnectionManager
 from dbt.adapters.cartwheel.python_submissions import (
     ConnectPythonJobHelper,
     SessionPythonJobHelper,
 )
+from dbt.adapters.contracts.connection import AdapterResponse
+from dbt.adapters.spark.connections import SparkConnectionMethod
+from dbt.adapters.spark.impl import SparkAdapter
 
 
 class CartwheelAdapter(SparkAdapter):

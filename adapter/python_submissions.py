@@ -8,6 +8,7 @@ in the code object, so a model that raises shows its own traceback.
 
 from __future__ import annotations
 
+import linecache
 import socket
 import time
 import traceback
@@ -16,9 +17,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 from dbt.adapters.base import PythonJobHelper
-from dbt_common.exceptions import DbtRuntimeError
-
 from dbt.adapters.cartwheel.connections import CartwheelCredentials
+from dbt_common.exceptions import DbtRuntimeError
 
 
 @dataclass
@@ -39,7 +39,15 @@ class _ExecHelper(PythonJobHelper):
 
     def submit(self, compiled_code: str) -> SubmissionResult:
         spark = self.session()
+        compiled_code = self._align_with_model_file(compiled_code)
         started = time.perf_counter()
+        # Register the compiled source so tracebacks show the model's own lines.
+        linecache.cache[self.path] = (
+            len(compiled_code),
+            None,
+            compiled_code.splitlines(keepends=True),
+            self.path,
+        )
         code = compile(compiled_code, self.path, "exec")
         namespace: dict[str, Any] = {"spark": spark, "__name__": "__dbt_python_model__"}
         try:
@@ -47,6 +55,15 @@ class _ExecHelper(PythonJobHelper):
         except Exception as exc:  # noqa: BLE001 - re-raised with the model's traceback
             raise DbtRuntimeError(self._describe(exc)) from exc
         return SubmissionResult(model=self.name, seconds=time.perf_counter() - started)
+
+    def _align_with_model_file(self, compiled_code: str) -> str:
+        """Drop the blank lines the materialization puts before the model's code, so
+        line numbers in tracebacks are the model file's own."""
+        raw = self.parsed_model.get("raw_code") or ""
+        start = compiled_code.find(raw) if raw else -1
+        if start > 0 and not compiled_code[:start].strip():
+            return compiled_code[start:]
+        return compiled_code
 
     def _describe(self, exc: BaseException) -> str:
         """The traceback from the model's first frame on (dbt's own frames dropped)."""
@@ -81,10 +98,12 @@ class ConnectPythonJobHelper(_ExecHelper):
                 f"Python model {self.name}: no Spark Connect URL; set `connect_url` in the profile"
             )
         check_reachable(url)
-        from pyspark.sql.connect.session import SparkSession as RemoteSparkSession
+        # The classic builder (not pyspark.sql.connect's) switches pyspark into Connect
+        # mode for this process, so pyspark.sql.functions and pyspark.ml go remote too.
+        from pyspark.sql import SparkSession
 
         try:
-            return RemoteSparkSession.builder.remote(url).getOrCreate()
+            return SparkSession.builder.remote(url).getOrCreate()
         except Exception as exc:  # noqa: BLE001
             raise DbtRuntimeError(f"cannot open Spark Connect session at {url}: {exc}") from exc
 

@@ -1,0 +1,168 @@
+"""Shared fixtures: one data home, one Spark server, real dbt runs.
+
+Every test session gets its own `$CARTWHEEL_HOME` (so nothing touches the developer's
+`.cartwheel`), one Thrift + Spark Connect server on free ports, and one classic local
+SparkSession for the `ml/` tests. dbt runs as a subprocess, as users run it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+SHARED = ROOT.parent / "shared" / "data" / "real"
+
+
+@dataclass(frozen=True)
+class DbtResult:
+    returncode: int
+    output: str
+    run_results: dict
+
+    def statuses(self) -> dict[str, str]:
+        return {r["unique_id"]: r["status"] for r in self.run_results.get("results", [])}
+
+
+@pytest.fixture(scope="session")
+def cartwheel_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    home = tmp_path_factory.mktemp("cartwheel_home")
+    saved = {k: os.environ.get(k) for k in ("CARTWHEEL_HOME", "DBT_PROFILES_DIR")}
+    os.environ["CARTWHEEL_HOME"] = str(home)
+    os.environ["DBT_PROFILES_DIR"] = str(ROOT / "profiles")
+    yield home
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    host: str
+    thrift_port: int
+    connect_port: int
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            "CARTWHEEL_THRIFT_HOST": self.host,
+            "CARTWHEEL_THRIFT_PORT": str(self.thrift_port),
+            "CARTWHEEL_CONNECT_URL": f"sc://{self.host}:{self.connect_port}",
+        }
+
+
+@pytest.fixture(scope="session")
+def spark_server(cartwheel_home: Path) -> Iterator[ServerInfo]:
+    """One Thrift + Spark Connect server for the whole test session, on free ports."""
+    from cartwheel import server
+
+    info = ServerInfo("127.0.0.1", server.free_port(), server.free_port())
+    proc = cartwheel_cli(
+        "server",
+        "start",
+        "--thrift-port",
+        str(info.thrift_port),
+        "--connect-port",
+        str(info.connect_port),
+        "--driver-memory",
+        "2g",
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    yield info
+    stopped = cartwheel_cli("server", "stop")
+    assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+
+
+def cartwheel_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(BIN / "cartwheel"), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=ROOT,
+        timeout=600,
+    )
+
+
+def run_dbt(
+    *args: str,
+    target: str = "local",
+    project_dir: Path = ROOT,
+    env: dict[str, str] | None = None,
+    vars: dict | None = None,
+) -> DbtResult:
+    """Run the dbt CLI; each target keeps its own target/ folder."""
+    target_path = project_dir / "target" / f"pytest-{target}"
+    command = [
+        str(BIN / "dbt"),
+        *args,
+        "--target",
+        target,
+        "--project-dir",
+        str(project_dir),
+        "--target-path",
+        str(target_path),
+    ]
+    if vars:
+        command += ["--vars", json.dumps(vars)]
+    proc = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        cwd=project_dir,
+        env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False", **(env or {})},
+        timeout=1800,
+    )
+    results_file = target_path / "run_results.json"
+    run_results = json.loads(results_file.read_text()) if results_file.exists() else {}
+    return DbtResult(proc.returncode, proc.stdout + proc.stderr, run_results)
+
+
+def local_table(home: Path, table: str, schema: str = "cartwheel"):
+    """A managed table of the `local` target, read straight from its Parquet files."""
+    import pyarrow.parquet as pq
+
+    path = home / "warehouse" / f"{schema}.db" / table
+    assert path.is_dir(), f"no table folder {path}"
+    return pq.read_table(path).to_pandas()
+
+
+def thrift_query(server: ServerInfo, sql: str):
+    """Rows of a query over the Thrift server, as a pandas DataFrame."""
+    import pandas as pd
+    from pyhive import hive
+
+    conn = hive.connect(host=server.host, port=server.thrift_port, username="pytest")
+    try:
+        cursor = conn.cursor()
+        cursor.execute(sql)
+        columns = [d[0].split(".")[-1] for d in cursor.description]
+        return pd.DataFrame(cursor.fetchall(), columns=columns)
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="session")
+def built_local(cartwheel_home: Path) -> DbtResult:
+    """`dbt build` on the embedded default, once per test session."""
+    result = run_dbt("build", target="local")
+    assert result.returncode == 0, result.output[-5000:]
+    return result
+
+
+@pytest.fixture(scope="session")
+def built_thrift(spark_server: ServerInfo) -> DbtResult:
+    """`dbt build` against the test server, once per test session."""
+    result = run_dbt("build", target="thrift", env=spark_server.env)
+    assert result.returncode == 0, result.output[-5000:]
+    return result
