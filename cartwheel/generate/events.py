@@ -1,0 +1,277 @@
+"""One month of shop traffic: sessions that walk the view -> cart -> purchase funnel.
+
+A session belongs to a user drawn in proportion to their activity this month. Most sessions
+follow one of the user's taste slots (a leaf, a favourite brand, a price tier); the rest
+"explore" a leaf chosen by global popularity. A session views several products of its leaf
+(sometimes the same one again), carts a few, buys some of those and removes some others.
+Everything is vectorised over all sessions of the month; exactly `budget` events come out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from cartwheel.generate.calendar import HOURLY, SECONDS_PER_DAY, Month
+from cartwheel.generate.catalog import N_TIERS, Catalog
+from cartwheel.generate.sampler import GroupSampler
+from cartwheel.generate.taxonomy import LEAVES
+from cartwheel.generate.users import Population
+
+VIEW, CART, REMOVE, PURCHASE = 0, 1, 2, 3
+EVENT_TYPES = ("view", "cart", "remove_from_cart", "purchase")
+
+MORE_VIEWS_P = 0.27  # views per session = 1 + NegBin(1, p): mean ~3.7, long tail
+MAX_VIEWS = 60
+REPEAT_VIEW = 0.3  # chance a view returns to the previous product of the session
+TASTE_ROUTES = (0.45, 0.85)  # taste-session views: brand group below, tier group, else leaf
+CART_RATE = 0.052
+PURCHASE_RATE = 0.40
+REMOVE_RATE = 0.35
+TIER_LOYALTY = 0.7
+
+
+@dataclass(frozen=True)
+class Samplers:
+    """Product samplers over the same monthly weights, by different groupings."""
+
+    everything: GroupSampler
+    leaf: GroupSampler
+    leaf_tier: GroupSampler
+    leaf_brand: GroupSampler
+    n_brands: int
+
+    def reweight(self, weights: np.ndarray) -> None:
+        for sampler in (self.everything, self.leaf, self.leaf_tier, self.leaf_brand):
+            sampler.reweight(weights)
+
+
+def build_samplers(catalog: Catalog) -> Samplers:
+    n_leaves, n_brands = len(LEAVES), len(catalog.brand_names)
+    return Samplers(
+        everything=GroupSampler(np.zeros(catalog.size, dtype=np.int64), 1),
+        leaf=GroupSampler(catalog.leaf, n_leaves),
+        leaf_tier=GroupSampler(catalog.leaf * N_TIERS + catalog.tier, n_leaves * N_TIERS),
+        leaf_brand=GroupSampler(catalog.leaf * n_brands + catalog.brand, n_leaves * n_brands),
+        n_brands=n_brands,
+    )
+
+
+@dataclass(frozen=True)
+class MonthContext:
+    """Everything about a month that sessions are drawn from."""
+
+    month: Month
+    user_cdf: np.ndarray  # cumulative activity over users
+    leaf_season: np.ndarray  # per-leaf seasonal multiplier
+    population: Population
+    catalog: Catalog
+    samplers: Samplers
+
+
+@dataclass(frozen=True)
+class Sessions:
+    """Per-session arrays."""
+
+    user: np.ndarray
+    start: np.ndarray  # epoch seconds
+    explore: np.ndarray  # bool
+    leaf: np.ndarray
+    brand: np.ndarray
+    tier: np.ndarray
+    deal: np.ndarray  # purchase-rate multiplier of the session's day
+
+    def __len__(self) -> int:
+        return len(self.user)
+
+
+@dataclass(frozen=True)
+class Events:
+    """Per-event arrays; `session` indexes the month's sessions."""
+
+    time: np.ndarray  # int64 epoch seconds
+    kind: np.ndarray  # int8 VIEW / CART / REMOVE / PURCHASE
+    product: np.ndarray  # int64
+    session: np.ndarray  # int64
+
+    def __len__(self) -> int:
+        return len(self.time)
+
+    def take(self, index: np.ndarray | slice) -> Events:
+        return Events(
+            self.time[index], self.kind[index], self.product[index], self.session[index]
+        )
+
+    @staticmethod
+    def concat(parts: list[Events]) -> Events:
+        return Events(
+            *(np.concatenate([getattr(p, f) for p in parts]) for f in Events.__annotations__)
+        )
+
+
+def draw_from_cdf(rng: np.random.Generator, cdf: np.ndarray, n: int) -> np.ndarray:
+    """Indices drawn in proportion to the increments of a cumulative weight array."""
+    return np.searchsorted(cdf, rng.random(n) * cdf[-1], side="right")
+
+
+def choose_slots(rng: np.random.Generator, ctx: MonthContext, user: np.ndarray) -> np.ndarray:
+    """A taste slot per session: the user's slot weights times this month's leaf season."""
+    pop = ctx.population
+    weights = pop.slot_weight[user] * ctx.leaf_season[pop.slot_leaf[user]]
+    cumulative = np.cumsum(weights, axis=1)
+    target = rng.random(len(user)) * cumulative[:, -1]
+    return np.minimum((cumulative <= target[:, None]).sum(axis=1), weights.shape[1] - 1)
+
+
+def session_times(rng: np.random.Generator, month: Month, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Start times (epoch seconds) by daily and hourly traffic; also the day of the month."""
+    day = draw_from_cdf(rng, np.cumsum(month.day_weights), n)
+    hour = draw_from_cdf(rng, np.cumsum(HOURLY), n)
+    start = month.start + day * SECONDS_PER_DAY + hour * 3600 + rng.integers(0, 3600, n)
+    return start, day
+
+
+def draw_sessions(rng: np.random.Generator, ctx: MonthContext, n: int) -> Sessions:
+    """`n` sessions: owner, start, and what the session is about."""
+    pop = ctx.population
+    user = draw_from_cdf(rng, ctx.user_cdf, n)
+    explore = rng.random(n) < pop.explore[user]
+    slot = choose_slots(rng, ctx, user)
+    seed_product = ctx.samplers.everything.sample(np.zeros(n, dtype=np.int64), rng.random(n))
+    leaf = np.where(explore, ctx.catalog.leaf[seed_product], pop.slot_leaf[user, slot])
+    loyal = rng.random(n) < TIER_LOYALTY
+    tier = np.where(loyal, pop.tier[user], rng.integers(0, N_TIERS, n))
+    start, day = session_times(rng, ctx.month, n)
+    return Sessions(
+        user=user,
+        start=start,
+        explore=explore,
+        leaf=leaf,
+        brand=pop.slot_brand[user, slot],
+        tier=tier,
+        deal=ctx.month.deal_factor[day],
+    )
+
+
+def pick_products(
+    rng: np.random.Generator, ctx: MonthContext, sessions: Sessions, session: np.ndarray
+) -> np.ndarray:
+    """One product per view, from the session's brand, tier or leaf group."""
+    s = ctx.samplers
+    route = rng.random(len(session))
+    u = rng.random(len(session))
+    leaf = sessions.leaf[session]
+    taste = ~sessions.explore[session]
+    by_brand = taste & (route < TASTE_ROUTES[0])
+    by_tier = taste & (route >= TASTE_ROUTES[0]) & (route < TASTE_ROUTES[1])
+    product = s.leaf.sample(leaf, u)
+    brand_group = leaf[by_brand] * s.n_brands + sessions.brand[session][by_brand]
+    product[by_brand] = s.leaf_brand.sample(brand_group, u[by_brand])
+    tier_group = leaf[by_tier] * N_TIERS + sessions.tier[session][by_tier]
+    product[by_tier] = s.leaf_tier.sample(tier_group, u[by_tier])
+    empty = product < 0
+    product[empty] = s.leaf.sample(leaf[empty], u[empty])
+    empty = product < 0
+    product[empty] = s.everything.sample(np.zeros(empty.sum(), dtype=np.int64), u[empty])
+    return product
+
+
+def repeat_previous(rng: np.random.Generator, product: np.ndarray, first: np.ndarray):
+    """Some views go back to the previous product of the session; returns (product, repeated)."""
+    repeated = ~first & (rng.random(len(product)) < REPEAT_VIEW)
+    index = np.arange(len(product))
+    source = np.maximum.accumulate(np.where(repeated, 0, index))
+    return product[source], repeated
+
+
+def draw_views(rng: np.random.Generator, ctx: MonthContext, sessions: Sessions):
+    """Views of all sessions: (session, product, time, repeated), grouped by session."""
+    n_views = np.minimum(1 + rng.negative_binomial(1, MORE_VIEWS_P, len(sessions)), MAX_VIEWS)
+    session = np.repeat(np.arange(len(sessions)), n_views)
+    offsets = np.cumsum(n_views) - n_views
+    first = np.zeros(len(session), dtype=bool)
+    first[offsets] = True
+    product, repeated = repeat_previous(rng, pick_products(rng, ctx, sessions, session), first)
+    gaps = np.where(first, 0, rng.lognormal(np.log(45.0), 1.0, len(session)).astype(np.int64))
+    elapsed = np.cumsum(gaps)
+    time = sessions.start[session] + elapsed - np.repeat(elapsed[offsets], n_views)
+    return session, product, time, repeated
+
+
+def funnel(
+    rng: np.random.Generator, ctx: MonthContext, sessions: Sessions, views: tuple
+) -> Events:
+    """Views plus the carts, purchases and removals they lead to."""
+    session, product, time, repeated = views
+    quality = ctx.catalog.quality[product]
+    explore = sessions.explore[session]
+    p_cart = CART_RATE * np.where(explore, 0.55, 1.35) * np.exp(0.25 * quality)
+    p_cart *= np.where(repeated, 1.6, 1.0)
+    carted = np.flatnonzero(rng.random(len(session)) < p_cart)
+    cart_time = time[carted] + rng.integers(3, 60, len(carted))
+    c_session = session[carted]
+    p_buy = PURCHASE_RATE * sessions.deal[c_session] * np.exp(0.15 * quality[carted])
+    p_buy *= np.where(explore[carted], 0.8, 1.1)
+    bought = rng.random(len(carted)) < np.minimum(p_buy, 0.95)
+    removed = ~bought & (rng.random(len(carted)) < REMOVE_RATE)
+    last_view = np.zeros(len(sessions), dtype=np.int64)
+    np.maximum.at(last_view, session, time)
+    buy_time = np.maximum(cart_time, last_view[c_session]) + rng.integers(30, 900, len(carted))
+    remove_time = cart_time + rng.integers(20, 1800, len(carted))
+    return Events(
+        time=np.concatenate([time, cart_time, buy_time[bought], remove_time[removed]]),
+        kind=np.repeat(
+            np.array([VIEW, CART, PURCHASE, REMOVE], dtype=np.int8),
+            [len(time), len(carted), bought.sum(), removed.sum()],
+        ),
+        product=np.concatenate(
+            [product, product[carted], product[carted][bought], product[carted][removed]]
+        ),
+        session=np.concatenate([session, c_session, c_session[bought], c_session[removed]]),
+    )
+
+
+def concat_sessions(parts: list[Sessions]) -> Sessions:
+    return Sessions(
+        *(np.concatenate([getattr(p, f) for p in parts]) for f in Sessions.__annotations__)
+    )
+
+
+def keep_inside_month(events: Events, month: Month) -> Events:
+    """Sort by session then time and shift sessions that run past the month's end back."""
+    events = events.take(np.lexsort((events.kind, events.time, events.session)))
+    if not len(events):
+        return events
+    last = np.flatnonzero(np.diff(events.session, append=events.session[-1] + 1))
+    end_of_session = np.repeat(events.time[last], np.diff(last, prepend=-1))
+    shift = np.maximum(end_of_session - (month.end - 1), 0)
+    time = np.maximum(events.time - shift, month.start)
+    return Events(time, events.kind, events.product, events.session)
+
+
+def empty_events() -> Events:
+    none = np.zeros(0, dtype=np.int64)
+    return Events(none, none.astype(np.int8), none, none)
+
+
+def simulate_month(
+    rng: np.random.Generator, ctx: MonthContext, budget: int
+) -> tuple[Sessions, Events]:
+    """Exactly `budget` events of the month, in time order, and the sessions they belong to."""
+    session_parts: list[Sessions] = [draw_sessions(rng, ctx, 0)]
+    event_parts: list[Events] = [empty_events()]
+    produced, n_sessions, per_session = 0, 0, 4.2
+    while produced < budget:
+        n = int(np.ceil((budget - produced) / per_session * 1.04)) + 4
+        sessions = draw_sessions(rng, ctx, n)
+        events = funnel(rng, ctx, sessions, draw_views(rng, ctx, sessions))
+        shifted = Events(events.time, events.kind, events.product, events.session + n_sessions)
+        event_parts.append(shifted)
+        session_parts.append(sessions)
+        produced += len(events)
+        n_sessions += n
+        per_session = max(len(events) / n, 1.0)
+    events = keep_inside_month(Events.concat(event_parts), ctx.month).take(slice(0, budget))
+    events = events.take(np.lexsort((events.kind, events.session, events.time)))
+    return concat_sessions(session_parts), events

@@ -1,0 +1,300 @@
+"""Generate a whole synthetic shop: catalog and users once, then events and reviews by month.
+
+Output (under `out`), with product and user ids shared by all three:
+
+    rees46/events-YYYY-MM.csv.gz            REES46 behaviour events, one file per month
+    amazon_reviews/reviews-YYYY-MM.jsonl.gz Amazon Reviews 2023 reviews, by review month
+    amazon_meta/meta.jsonl.gz               Amazon Reviews 2023 item metadata, one per product
+
+Files are first written to a staging folder inside `out` and moved into place at the end, so
+a failed run never leaves half a shop behind. Memory holds one month of events at a time.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from cartwheel.generate.calendar import Month, build_months, split_budget
+from cartwheel.generate.catalog import Catalog, build_catalog, monthly_prices, monthly_weights
+from cartwheel.generate.events import (
+    EVENT_TYPES,
+    Events,
+    MonthContext,
+    Samplers,
+    Sessions,
+    build_samplers,
+    simulate_month,
+)
+from cartwheel.generate.meta import RatingTally, meta_records
+from cartwheel.generate.reviews import Reviews, month_reviews, no_reviews, review_records, split_due
+from cartwheel.generate.taxonomy import LEAVES
+from cartwheel.generate.users import Population, build_population, monthly_activity
+from cartwheel.generate.writers import (
+    dictionary,
+    event_times,
+    price_strings,
+    session_uuids,
+    write_events_csv,
+    write_jsonl,
+)
+
+FOLDERS = ("rees46", "amazon_reviews", "amazon_meta")
+STAGING = ".cartwheel-generate.partial"
+DEFAULT_START = date(2023, 1, 1)
+DEFAULT_MONTHS = 24
+EVENTS_PER_USER = 40
+EVENTS_PER_PRODUCT = 100
+MIN_USERS = 100
+MIN_PRODUCTS = 200
+MAX_INTERACTIONS = 200_000_000
+MAX_MONTHS = 600
+
+
+@dataclass(frozen=True)
+class GenerateSummary:
+    """What a generator run wrote."""
+
+    out: Path
+    events: int
+    reviews: int
+    verified_reviews: int
+    products: int
+    users: int  # distinct users with at least one event
+    months: int
+    seconds: float
+    bytes_written: int
+
+    def line(self) -> str:
+        return (
+            f"cartwheel generate: {self.events:,} REES46 events, {self.reviews:,} reviews "
+            f"({self.verified_reviews:,} verified), {self.products:,} products, "
+            f"{self.users:,} users, {self.months} months, "
+            f"{self.bytes_written / 1e6:,.1f} MB in {self.seconds:.1f}s -> {self.out}"
+        )
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Per-product strings as dictionary values plus each product's index into them."""
+
+    codes: pa.Array
+    code_index: np.ndarray
+    brands: pa.Array
+    brand_index: np.ndarray
+    event_types: pa.Array
+
+
+def validate(interactions: int, seed: int, start: date, months: int) -> None:
+    """Raise ValueError for arguments that make no sense."""
+    if isinstance(interactions, bool) or not isinstance(interactions, int | np.integer):
+        raise ValueError(f"interactions must be a whole number, got {interactions!r}")
+    if not 0 < interactions <= MAX_INTERACTIONS:
+        raise ValueError(
+            f"interactions must be between 1 and {MAX_INTERACTIONS:,}, got {interactions:,}"
+        )
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"seed must be a non-negative whole number, got {seed!r}")
+    if isinstance(months, bool) or not isinstance(months, int | np.integer):
+        raise ValueError(f"months must be a whole number, got {months!r}")
+    if not 0 < months <= MAX_MONTHS:
+        raise ValueError(f"months must be between 1 and {MAX_MONTHS}, got {months}")
+    if not isinstance(start, date) or start.day != 1:
+        raise ValueError(
+            f"start date must be the first day of a month (files are per calendar month), "
+            f"got {start}"
+        )
+
+
+def existing_folders(out: Path) -> list[str]:
+    return [name for name in FOLDERS if (out / name).exists()]
+
+
+def prepare_output(out: Path, force: bool) -> Path:
+    """Check `out` and return a fresh staging folder inside it."""
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} exists and is not a folder")
+    taken = existing_folders(out)
+    if taken and not force:
+        raise ValueError(
+            f"{out} already contains {', '.join(taken)}; pass --force to replace them"
+        )
+    staging = out / STAGING
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    return staging
+
+
+def publish(staging: Path, out: Path) -> None:
+    """Replace the three output folders with the staged ones."""
+    for name in FOLDERS:
+        if (out / name).exists():
+            shutil.rmtree(out / name)
+        (staging / name).rename(out / name)
+    staging.rmdir()
+
+
+def leaf_seasons(rng: np.random.Generator) -> np.ndarray:
+    """(leaves, 12) multipliers: each leaf peaks in its own calendar month."""
+    amplitude = rng.uniform(0.0, 0.35, len(LEAVES))
+    peak = rng.integers(0, 12, len(LEAVES))
+    month = np.arange(12)
+    return 1.0 + amplitude[:, None] * np.cos(2 * np.pi * (month[None, :] - peak[:, None]) / 12)
+
+
+def build_labels(catalog: Catalog) -> Labels:
+    n_leaves, n_brands = len(LEAVES), len(catalog.brand_names)
+    return Labels(
+        codes=pa.array([leaf.code for leaf in LEAVES] + [""]),
+        code_index=np.where(catalog.coded, catalog.leaf, n_leaves),
+        brands=pa.array(list(catalog.brand_names) + [""]),
+        brand_index=np.where(catalog.has_brand, catalog.brand, n_brands),
+        event_types=pa.array(EVENT_TYPES),
+    )
+
+
+def month_context(
+    month: Month,
+    catalog: Catalog,
+    population: Population,
+    samplers: Samplers,
+    seasons: np.ndarray,
+) -> MonthContext:
+    """Reweight the samplers for `month` and bundle what sessions are drawn from."""
+    samplers.reweight(monthly_weights(catalog, month.index))
+    activity = monthly_activity(population, month.index)
+    if activity.sum() <= 0:
+        activity = population.activity
+    return MonthContext(
+        month=month,
+        user_cdf=np.cumsum(activity),
+        leaf_season=seasons[:, month.first_day.month - 1],
+        population=population,
+        catalog=catalog,
+        samplers=samplers,
+    )
+
+
+def rees46_table(
+    rng: np.random.Generator,
+    ctx: MonthContext,
+    sessions: Sessions,
+    events: Events,
+    labels: Labels,
+) -> pa.Table:
+    """The month's events as a table with exactly the REES46 columns."""
+    catalog, product = ctx.catalog, events.product
+    prices = price_strings(monthly_prices(catalog, ctx.month.index, ctx.month.first_day.month))
+    return pa.table(
+        {
+            "event_time": event_times(events.time, ctx.month),
+            "event_type": dictionary(events.kind, labels.event_types),
+            "product_id": catalog.product_id[product],
+            "category_id": catalog.category_id[product],
+            "category_code": dictionary(labels.code_index[product], labels.codes),
+            "brand": dictionary(labels.brand_index[product], labels.brands),
+            "price": dictionary(product, prices),
+            "user_id": ctx.population.user_id[sessions.user[events.session]],
+            "user_session": dictionary(events.session, session_uuids(rng, len(sessions))),
+        }
+    )
+
+
+class Progress:
+    """A line per month on stderr: rows so far and the rate."""
+
+    def __init__(self, enabled: bool, total: int) -> None:
+        self.enabled, self.total, self.started = enabled, total, time.perf_counter()
+
+    def month(self, label: str, events: int, done: int, reviews: int) -> None:
+        if not self.enabled:
+            return
+        elapsed = time.perf_counter() - self.started
+        print(
+            f"generate {label}: {events:>10,} events ({done:,}/{self.total:,}, "
+            f"{done / max(elapsed, 1e-9):,.0f}/s), {reviews:,} reviews",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+def folder_bytes(root: Path) -> int:
+    return sum(f.stat().st_size for name in FOLDERS for f in (root / name).rglob("*") if f.is_file())
+
+
+def generate_shop(
+    out: Path,
+    interactions: int,
+    seed: int,
+    start: date = DEFAULT_START,
+    months: int = DEFAULT_MONTHS,
+    progress: bool = False,
+    force: bool = False,
+) -> GenerateSummary:
+    """Write a synthetic shop with `interactions` REES46 events (plus reviews and metadata)."""
+    validate(interactions, seed, start, months)
+    out = Path(out).expanduser().resolve()
+    began = time.perf_counter()
+    staging = prepare_output(out, force)
+    try:
+        counts = write_shop(staging, interactions, seed, start, months, Progress(progress, interactions))
+        publish(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return GenerateSummary(
+        out=out,
+        months=months,
+        seconds=time.perf_counter() - began,
+        bytes_written=folder_bytes(out),
+        **counts,
+    )
+
+
+def write_shop(
+    root: Path, interactions: int, seed: int, start: date, months: int, progress: Progress
+) -> dict[str, int]:
+    """Generate and write everything under `root`; returns the counts for the summary."""
+    catalog_seq, users_seq, meta_seq, *month_seqs = np.random.SeedSequence(seed).spawn(3 + months)
+    catalog_rng = np.random.default_rng(catalog_seq)
+    n_products = max(MIN_PRODUCTS, interactions // EVENTS_PER_PRODUCT)
+    catalog = build_catalog(catalog_rng, n_products, months)
+    seasons = leaf_seasons(catalog_rng)
+    n_users = max(MIN_USERS, interactions // EVENTS_PER_USER)
+    population = build_population(np.random.default_rng(users_seq), n_users, catalog, months)
+    calendar = build_months(start, months)
+    budgets = split_budget(interactions, np.array([m.day_weights.sum() for m in calendar]))
+    samplers, labels = build_samplers(catalog), build_labels(catalog)
+    tally, pending = RatingTally(catalog.size), no_reviews()
+    seen_users = np.zeros(population.size, dtype=bool)
+    done = reviews = verified = 0
+    for month, budget, seq in zip(calendar, budgets, month_seqs, strict=True):
+        rng = np.random.default_rng(seq)
+        ctx = month_context(month, catalog, population, samplers, seasons)
+        sessions, events = simulate_month(rng, ctx, int(budget))
+        table = rees46_table(rng, ctx, sessions, events, labels)
+        write_events_csv(root / "rees46" / f"events-{month.label}.csv.gz", table)
+        seen_users[sessions.user[events.session]] = True
+        pending = Reviews.concat([pending, month_reviews(rng, ctx, sessions, events)])
+        due, pending = split_due(pending, month.end * 1000)
+        path = root / "amazon_reviews" / f"reviews-{month.label}.jsonl.gz"
+        write_jsonl(path, review_records(due, catalog, population))
+        tally.add(due.product, due.stars)
+        done, reviews, verified = done + len(events), reviews + len(due), verified + int(due.verified.sum())
+        progress.month(month.label, len(events), done, reviews)
+    meta = meta_records(np.random.default_rng(meta_seq), catalog, tally, start)
+    write_jsonl(root / "amazon_meta" / "meta.jsonl.gz", meta)
+    return {
+        "events": done,
+        "reviews": reviews,
+        "verified_reviews": verified,
+        "products": catalog.size,
+        "users": int(seen_users.sum()),
+    }

@@ -1,0 +1,186 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='insert_overwrite',
+    partition_by=['category', 'event_year', 'event_month'],
+    file_format='parquet',
+) }}
+
+-- The landing lake: every accepted event of every enabled source in one shape, as Parquet
+-- partitioned by top-level category, year and month. An incremental run recomputes
+-- only the months touched by raw files newer than what the lake has seen (per source)
+-- and overwrites just those partitions, so it gives the same table as --full-refresh.
+
+with
+
+rees46_events as (
+
+    select * from {{ ref('stg_rees46__events') }}
+
+),
+
+amazon_reviews as (
+
+    select * from {{ ref('stg_amazon__reviews') }}
+
+),
+
+amazon_products as (
+
+    select * from {{ ref('stg_amazon__products') }}
+
+),
+
+interaction_events as (
+
+    select * from {{ ref('stg_interactions__events') }}
+
+),
+
+rees46 as (
+
+    select
+        'rees46' as source_system,
+        user_id,
+        product_id,
+        event_type,
+        event_at,
+        session_id,
+        price,
+        1 as quantity,
+        cast(null as string) as order_id,
+        cast(null as decimal(2, 1)) as rating,
+        category_code,
+        brand,
+        source_file_modified_at
+    from rees46_events
+
+),
+
+amazon as (
+
+    select
+        'amazon' as source_system,
+        reviews.user_id,
+        reviews.product_id,
+        'review' as event_type,
+        reviews.reviewed_at as event_at,
+        cast(null as string) as session_id,
+        products.price,
+        1 as quantity,
+        cast(null as string) as order_id,
+        reviews.rating,
+        products.category_code,
+        products.brand,
+        reviews.source_file_modified_at
+    from amazon_reviews as reviews
+    left join amazon_products as products
+        on reviews.product_id = products.product_id
+
+),
+
+interactions as (
+
+    select
+        'interactions' as source_system,
+        user_id,
+        product_id,
+        event_type,
+        event_at,
+        cast(null as string) as session_id,
+        price,
+        quantity,
+        order_id,
+        cast(null as decimal(2, 1)) as rating,
+        category_code,
+        cast(null as string) as brand,
+        source_file_modified_at
+    from interaction_events
+
+),
+
+unioned as (
+
+    select * from rees46
+    union all
+    select * from amazon
+    union all
+    select * from interactions
+
+),
+
+partitioned as (
+
+    select
+        *,
+        coalesce(
+            regexp_replace(lower(split(category_code, '\\.')[0]), '[^a-z0-9]+', '_'), 'unknown'
+        ) as category,
+        year(event_at) as event_year,
+        month(event_at) as event_month
+    from unioned
+
+),
+
+{% if is_incremental() %}
+seen as (
+
+    select
+        source_system,
+        max(source_file_modified_at) as seen_until
+    from {{ this }}
+    group by source_system
+
+),
+
+touched_months as (
+
+    select distinct
+        partitioned.event_year,
+        partitioned.event_month
+    from partitioned
+    left join seen
+        on partitioned.source_system = seen.source_system
+    where
+        seen.seen_until is null
+        or partitioned.source_file_modified_at > seen.seen_until
+
+),
+{% endif %}
+
+final as (
+
+    select
+        {{ surrogate_key([
+            'source_system', 'user_id', 'product_id', 'event_type', 'event_at',
+            'session_id', 'price', 'order_id'
+        ]) }} as event_id,
+        source_system,
+        user_id,
+        product_id,
+        event_type,
+        event_at,
+        to_date(event_at) as event_date,
+        session_id,
+        price,
+        quantity,
+        order_id,
+        rating,
+        category_code,
+        brand,
+        source_file_modified_at,
+        category,
+        event_year,
+        event_month
+    from partitioned
+    {% if is_incremental() %}
+        where exists (
+            select 1 from touched_months
+            where
+                touched_months.event_year = partitioned.event_year
+                and touched_months.event_month = partitioned.event_month
+        )
+    {% endif %}
+
+)
+
+select * from final

@@ -1,0 +1,74 @@
+-- Every data line of the REES46 files, parsed, with the reason it is rejected (if it is).
+with
+
+lines as (
+
+    {{ raw_lines('rees46', 'events') }}
+
+),
+
+data_lines as (
+
+    select * from lines
+    where raw_line not like 'event_time,%'
+
+),
+
+split_fields as (
+
+    select
+        raw_line,
+        source_file,
+        source_file_modified_at,
+        {{ csv_field_count('raw_line') }} as field_count,
+        from_csv(
+            raw_line,
+            'event_time string, event_type string, product_id string, category_id string, '
+            || 'category_code string, brand string, price string, user_id string, '
+            || 'user_session string'
+        ) as f
+    from data_lines
+
+),
+
+typed as (
+
+    select
+        raw_line,
+        source_file,
+        source_file_modified_at,
+        field_count,
+        try_cast({{ clean_string('f.event_time') }} as timestamp) as event_at,
+        lower({{ clean_string('f.event_type') }}) as event_type,
+        {{ clean_string('f.product_id') }} as product_id,
+        {{ clean_string('f.category_id') }} as category_id,
+        lower({{ clean_string('f.category_code') }}) as category_code,
+        lower({{ clean_string('f.brand') }}) as brand,
+        {{ clean_string('f.price') }} as price_text,
+        try_cast({{ clean_string('f.price') }} as decimal(12, 2)) as price,
+        {{ clean_string('f.user_id') }} as user_id,
+        {{ clean_string('f.user_session') }} as session_id
+    from split_fields
+
+),
+
+final as (
+
+    select
+        *,
+        case
+            when trim(raw_line) = '' then 'empty_line'
+            when field_count != 9 then 'wrong_field_count'
+            when user_id is null then 'missing_user_id'
+            when product_id is null then 'missing_product_id'
+            when event_at is null then 'bad_timestamp'
+            when event_type is null or event_type not in {{ known_event_types() }}
+                then 'unknown_event_type'
+            when price_text is not null and price is null then 'non_numeric_price'
+            when price < 0 then 'negative_price'
+        end as reject_reason
+    from typed
+
+)
+
+select * from final
