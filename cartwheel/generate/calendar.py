@@ -94,9 +94,7 @@ def build_months(start: date, months: int) -> list[Month]:
         days = [first + timedelta(days=d) for d in range((nxt - first).days)]
         weights = np.array([day_weight(d, start) for d in days])
         deals = np.array([holiday_factor(d) for d in days]) ** 0.35
-        result.append(
-            Month(index, first, epoch_seconds(first), epoch_seconds(nxt), weights, deals)
-        )
+        result.append(Month(index, first, epoch_seconds(first), epoch_seconds(nxt), weights, deals))
     return result
 
 

@@ -129,7 +129,9 @@ def build_catalog(rng: np.random.Generator, n_products: int, months: int) -> Cat
     brand = assign_brands(rng, leaf, brand_top, brand_rank)
     premium = rng.lognormal(0.0, 0.25, len(brand_names))
     median = np.array([item.median_price for item in LEAVES])
-    price = np.round(np.maximum(median[leaf] * premium[brand] * rng.lognormal(0, 0.5, len(leaf)), 0.99), 2)
+    price = np.round(
+        np.maximum(median[leaf] * premium[brand] * rng.lognormal(0, 0.5, len(leaf)), 0.99), 2
+    )
     traffic = np.array([item.traffic for item in LEAVES])
     within = rng.lognormal(0.0, 1.6, len(leaf)) * (brand_rank[brand] + 2.0) ** -0.5
     within *= (price / median[leaf]) ** -0.3

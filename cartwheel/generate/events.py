@@ -99,9 +99,7 @@ class Events:
         return len(self.time)
 
     def take(self, index: np.ndarray | slice) -> Events:
-        return Events(
-            self.time[index], self.kind[index], self.product[index], self.session[index]
-        )
+        return Events(self.time[index], self.kind[index], self.product[index], self.session[index])
 
     @staticmethod
     def concat(parts: list[Events]) -> Events:
@@ -199,9 +197,7 @@ def draw_views(rng: np.random.Generator, ctx: MonthContext, sessions: Sessions):
     return session, product, time, repeated
 
 
-def funnel(
-    rng: np.random.Generator, ctx: MonthContext, sessions: Sessions, views: tuple
-) -> Events:
+def funnel(rng: np.random.Generator, ctx: MonthContext, sessions: Sessions, views: tuple) -> Events:
     """Views plus the carts, purchases and removals they lead to."""
     session, product, time, repeated = views
     quality = ctx.catalog.quality[product]

@@ -53,6 +53,67 @@ def first_available(start: date, launch_months: float) -> str:
     return f"{day:%B} {day.day}, {day.year}"
 
 
+def text_fill(catalog: Catalog, product: int, store: str | None, draws: np.ndarray, start: date):
+    """Values for the feature and description templates."""
+    leaf = LEAVES[catalog.leaf[product]]
+    return {
+        "brand": store or "Our",
+        "model": str(catalog.model[product]),
+        "leaf_lower": leaf.name.lower(),
+        "top": title(leaf.top),
+        "top_lower": title(leaf.top).lower(),
+        "year": str(start.year + int(np.floor(catalog.launch[product] / 12))),
+        "warranty": str(1 + int(draws[0] * 3)),
+        "color": COLORS[int(draws[1] * len(COLORS))],
+        "weight": f"{0.3 + draws[2] * 30:.1f}",
+    }
+
+
+def features_and_description(fill: dict[str, str], draws: np.ndarray):
+    """2-5 feature bullets and (mostly) a one-paragraph description."""
+    n_features = 2 + int(draws[3] * 4)
+    first = int(draws[4] * len(FEATURES))
+    features = [FEATURES[(first + 5 * k) % len(FEATURES)].format(**fill) for k in range(n_features)]
+    if draws[5] < 0.2:
+        return features, []
+    return features, [DESCRIPTIONS[int(draws[6] * len(DESCRIPTIONS))].format(**fill)]
+
+
+def listed_price(price: float, draw: float) -> float | str | None:
+    """The price as Amazon metadata has it: a number, often null, occasionally "None"."""
+    if draw < 0.12:
+        return None
+    if draw < 0.14:
+        return "None"
+    return round(price, 2)
+
+
+def product_images(asin: str, draws: np.ndarray) -> list[dict[str, str | None]]:
+    count = 0 if draws[8] < 0.05 else 1 + int(draws[9] * 5)
+    return [
+        {
+            "thumb": f"{IMAGE_HOST}/{asin}-{k}._SS40_.jpg",
+            "large": f"{IMAGE_HOST}/{asin}-{k}.jpg",
+            "variant": "MAIN" if k == 0 else f"PT{k:02d}",
+            "hi_res": f"{IMAGE_HOST}/{asin}-{k}._SL1500_.jpg" if draws[10] < 0.8 else None,
+        }
+        for k in range(count)
+    ]
+
+
+def product_videos(asin: str, name: str, draw: float) -> list[dict[str, str]]:
+    if draw >= 0.05:
+        return []
+    return [{"title": f"{name} overview", "url": f"{VIDEO_HOST}/{asin}", "user_id": ""}]
+
+
+def product_details(store: str | None, model: str, launched: str) -> dict[str, str]:
+    details = {"Brand": store} if store else {}
+    details["Model Name"] = model
+    details["Date First Available"] = launched
+    return details
+
+
 def meta_record(
     catalog: Catalog,
     product: int,
@@ -64,59 +125,26 @@ def meta_record(
     leaf = LEAVES[catalog.leaf[product]]
     asin = str(int(catalog.product_id[product]))
     model = str(catalog.model[product])
-    store = catalog.brand_names[catalog.brand[product]].title() if catalog.has_brand[product] else None
-    fill = {
-        "brand": store or "Our",
-        "model": model,
-        "leaf_lower": leaf.name.lower(),
-        "top": title(leaf.top),
-        "top_lower": title(leaf.top).lower(),
-        "year": str(start.year + int(np.floor(catalog.launch[product] / 12))),
-        "warranty": str(1 + int(draws[0] * 3)),
-        "color": COLORS[int(draws[1] * len(COLORS))],
-        "weight": f"{0.3 + draws[2] * 30:.1f}",
-    }
-    n_features = 2 + int(draws[3] * 4)
-    first = int(draws[4] * len(FEATURES))
-    features = [FEATURES[(first + 5 * k) % len(FEATURES)].format(**fill) for k in range(n_features)]
-    description = [] if draws[5] < 0.2 else [DESCRIPTIONS[int(draws[6] * 4)].format(**fill)]
-    price: object = round(float(catalog.price[product]), 2)
-    if draws[7] < 0.12:
-        price = None
-    elif draws[7] < 0.14:
-        price = "None"
-    n_images = 0 if draws[8] < 0.05 else 1 + int(draws[9] * 5)
-    images = [
-        {
-            "thumb": f"{IMAGE_HOST}/{asin}-{k}._SS40_.jpg",
-            "large": f"{IMAGE_HOST}/{asin}-{k}.jpg",
-            "variant": "MAIN" if k == 0 else f"PT{k:02d}",
-            "hi_res": f"{IMAGE_HOST}/{asin}-{k}._SL1500_.jpg" if draws[10] < 0.8 else None,
-        }
-        for k in range(n_images)
-    ]
-    videos = []
-    if draws[11] < 0.05:
-        videos = [{"title": f"{store or ''} {model} overview".strip(), "url": f"{VIDEO_HOST}/{asin}", "user_id": ""}]
-    details: dict[str, str] = {}
-    if store:
-        details["Brand"] = store
-    details["Model Name"] = model
-    details["Date First Available"] = first_available(start, float(catalog.launch[product]))
-    title_text = " ".join(part for part in (store, leaf.name, model) if part)
+    brand = catalog.brand_names[catalog.brand[product]]
+    store = brand.title() if catalog.has_brand[product] else None
+    features, description = features_and_description(
+        text_fill(catalog, product, store, draws, start), draws
+    )
+    name = " ".join(part for part in (store, leaf.name, model) if part)
+    launched = first_available(start, float(catalog.launch[product]))
     return {
         "main_category": title(leaf.top),
-        "title": title_text,
+        "title": name,
         "average_rating": rating[0],
         "rating_number": rating[1],
         "features": features,
         "description": description,
-        "price": price,
-        "images": images,
-        "videos": videos,
+        "price": listed_price(float(catalog.price[product]), draws[7]),
+        "images": product_images(asin, draws),
+        "videos": product_videos(asin, name, draws[11]),
         "store": store,
         "categories": leaf.path_titles if catalog.coded[product] else [],
-        "details": details,
+        "details": product_details(store, model, launched),
         "parent_asin": asin,
         "bought_together": None,
     }

@@ -14,8 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from cartwheel.generate.catalog import Catalog
-from cartwheel.generate.events import PURCHASE, Events, MonthContext, Sessions
-from cartwheel.generate.events import draw_sessions, pick_products
+from cartwheel.generate.events import (
+    PURCHASE,
+    Events,
+    MonthContext,
+    Sessions,
+    draw_sessions,
+    pick_products,
+)
 from cartwheel.generate.taxonomy import LEAVES, REVIEW_SENTENCES, REVIEW_TITLES
 from cartwheel.generate.users import Population, fit_score
 
@@ -112,7 +118,9 @@ def verified_reviews(
     stars = star_ratings(rng, ctx.population, ctx.catalog, user, product)
     keep = rng.random(len(user)) < REVIEW_CHANCE[stars]
     delay = 3600 + rng.lognormal(np.log(MEDIAN_DELAY_DAYS * 86_400), 0.8, len(user))
-    time_ms = (events.time[bought] + delay.astype(np.int64)) * 1000 + rng.integers(0, 1000, len(user))
+    time_ms = (events.time[bought] + delay.astype(np.int64)) * 1000 + rng.integers(
+        0, 1000, len(user)
+    )
     return make_reviews(rng, time_ms[keep], user[keep], product[keep], stars[keep], True)
 
 

@@ -123,9 +123,7 @@ def prepare_output(out: Path, force: bool) -> Path:
         raise ValueError(f"--out {out} exists and is not a folder")
     taken = existing_folders(out)
     if taken and not force:
-        raise ValueError(
-            f"{out} already contains {', '.join(taken)}; pass --force to replace them"
-        )
+        raise ValueError(f"{out} already contains {', '.join(taken)}; pass --force to replace them")
     staging = out / STAGING
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
@@ -226,7 +224,9 @@ class Progress:
 
 
 def folder_bytes(root: Path) -> int:
-    return sum(f.stat().st_size for name in FOLDERS for f in (root / name).rglob("*") if f.is_file())
+    return sum(
+        f.stat().st_size for name in FOLDERS for f in (root / name).rglob("*") if f.is_file()
+    )
 
 
 def generate_shop(
@@ -244,7 +244,9 @@ def generate_shop(
     began = time.perf_counter()
     staging = prepare_output(out, force)
     try:
-        counts = write_shop(staging, interactions, seed, start, months, Progress(progress, interactions))
+        counts = write_shop(
+            staging, interactions, seed, start, months, Progress(progress, interactions)
+        )
         publish(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -258,43 +260,81 @@ def generate_shop(
     )
 
 
-def write_shop(
-    root: Path, interactions: int, seed: int, start: date, months: int, progress: Progress
-) -> dict[str, int]:
-    """Generate and write everything under `root`; returns the counts for the summary."""
-    catalog_seq, users_seq, meta_seq, *month_seqs = np.random.SeedSequence(seed).spawn(3 + months)
-    catalog_rng = np.random.default_rng(catalog_seq)
+@dataclass(frozen=True)
+class World:
+    """What stays fixed for the whole span: products, users and their samplers."""
+
+    catalog: Catalog
+    population: Population
+    seasons: np.ndarray
+    samplers: Samplers
+    labels: Labels
+
+
+def build_world(
+    catalog_rng: np.random.Generator, users_rng: np.random.Generator, interactions: int, months: int
+) -> World:
+    """Catalog and users scaled to the number of interactions."""
     n_products = max(MIN_PRODUCTS, interactions // EVENTS_PER_PRODUCT)
     catalog = build_catalog(catalog_rng, n_products, months)
     seasons = leaf_seasons(catalog_rng)
     n_users = max(MIN_USERS, interactions // EVENTS_PER_USER)
-    population = build_population(np.random.default_rng(users_seq), n_users, catalog, months)
+    population = build_population(users_rng, n_users, catalog, months)
+    return World(catalog, population, seasons, build_samplers(catalog), build_labels(catalog))
+
+
+class ShopWriter:
+    """Writes month after month under `root`, carrying reviews that fall due later."""
+
+    def __init__(self, root: Path, world: World, progress: Progress) -> None:
+        self.root, self.world, self.progress = root, world, progress
+        self.pending = no_reviews()
+        self.tally = RatingTally(world.catalog.size)
+        self.seen_users = np.zeros(world.population.size, dtype=bool)
+        self.events = self.reviews = self.verified = 0
+
+    def write_month(self, rng: np.random.Generator, month: Month, budget: int) -> None:
+        w = self.world
+        ctx = month_context(month, w.catalog, w.population, w.samplers, w.seasons)
+        sessions, events = simulate_month(rng, ctx, budget)
+        table = rees46_table(rng, ctx, sessions, events, w.labels)
+        write_events_csv(self.root / "rees46" / f"events-{month.label}.csv.gz", table)
+        self.seen_users[sessions.user[events.session]] = True
+        self.events += len(events)
+        self.pending = Reviews.concat([self.pending, month_reviews(rng, ctx, sessions, events)])
+        due, self.pending = split_due(self.pending, month.end * 1000)
+        self.write_reviews(month, due)
+        self.progress.month(month.label, len(events), self.events, self.reviews)
+
+    def write_reviews(self, month: Month, due: Reviews) -> None:
+        path = self.root / "amazon_reviews" / f"reviews-{month.label}.jsonl.gz"
+        write_jsonl(path, review_records(due, self.world.catalog, self.world.population))
+        self.tally.add(due.product, due.stars)
+        self.reviews += len(due)
+        self.verified += int(due.verified.sum())
+
+    def finish(self, rng: np.random.Generator, start: date) -> dict[str, int]:
+        """Write the item metadata; reviews due after the span are dropped."""
+        records = meta_records(rng, self.world.catalog, self.tally, start)
+        write_jsonl(self.root / "amazon_meta" / "meta.jsonl.gz", records)
+        return {
+            "events": self.events,
+            "reviews": self.reviews,
+            "verified_reviews": self.verified,
+            "products": self.world.catalog.size,
+            "users": int(self.seen_users.sum()),
+        }
+
+
+def write_shop(
+    root: Path, interactions: int, seed: int, start: date, months: int, progress: Progress
+) -> dict[str, int]:
+    """Generate and write everything under `root`; returns the counts for the summary."""
+    rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3 + months)]
+    catalog_rng, users_rng, meta_rng, month_rngs = rngs[0], rngs[1], rngs[2], rngs[3:]
+    writer = ShopWriter(root, build_world(catalog_rng, users_rng, interactions, months), progress)
     calendar = build_months(start, months)
     budgets = split_budget(interactions, np.array([m.day_weights.sum() for m in calendar]))
-    samplers, labels = build_samplers(catalog), build_labels(catalog)
-    tally, pending = RatingTally(catalog.size), no_reviews()
-    seen_users = np.zeros(population.size, dtype=bool)
-    done = reviews = verified = 0
-    for month, budget, seq in zip(calendar, budgets, month_seqs, strict=True):
-        rng = np.random.default_rng(seq)
-        ctx = month_context(month, catalog, population, samplers, seasons)
-        sessions, events = simulate_month(rng, ctx, int(budget))
-        table = rees46_table(rng, ctx, sessions, events, labels)
-        write_events_csv(root / "rees46" / f"events-{month.label}.csv.gz", table)
-        seen_users[sessions.user[events.session]] = True
-        pending = Reviews.concat([pending, month_reviews(rng, ctx, sessions, events)])
-        due, pending = split_due(pending, month.end * 1000)
-        path = root / "amazon_reviews" / f"reviews-{month.label}.jsonl.gz"
-        write_jsonl(path, review_records(due, catalog, population))
-        tally.add(due.product, due.stars)
-        done, reviews, verified = done + len(events), reviews + len(due), verified + int(due.verified.sum())
-        progress.month(month.label, len(events), done, reviews)
-    meta = meta_records(np.random.default_rng(meta_seq), catalog, tally, start)
-    write_jsonl(root / "amazon_meta" / "meta.jsonl.gz", meta)
-    return {
-        "events": done,
-        "reviews": reviews,
-        "verified_reviews": verified,
-        "products": catalog.size,
-        "users": int(seen_users.sum()),
-    }
+    for month, budget, rng in zip(calendar, budgets, month_rngs, strict=True):
+        writer.write_month(rng, month, int(budget))
+    return writer.finish(meta_rng, start)

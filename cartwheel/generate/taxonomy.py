@@ -137,8 +137,7 @@ _BRAND_LISTS: dict[str, str] = {
         "canon epson seagate aoc pulser huawei defender"
     ),
     "furniture": (
-        "brw ikea mebelev dreamline askona lorena sv-mebel stolline triya hoff cersanit "
-        "roca"
+        "brw ikea mebelev dreamline askona lorena sv-mebel stolline triya hoff cersanit roca"
     ),
     "apparel": (
         "nike adidas puma baden reebok levis zara mango tommy lacoste crocs skechers "
@@ -146,20 +145,14 @@ _BRAND_LISTS: dict[str, str] = {
     ),
     "auto": "pioneer kenwood neoline starline sho-me alpine mystery berkut xiaomi prology",
     "construction": (
-        "bosch makita dewalt metabo interskol hammer ryobi grohe hansgrohe resanta huter "
-        "stanley"
+        "bosch makita dewalt metabo interskol hammer ryobi grohe hansgrohe resanta huter stanley"
     ),
     "kids": (
-        "lego hasbro mattel chicco pampers huggies barbie hotwheels cybex tutis merries "
-        "playmobil"
+        "lego hasbro mattel chicco pampers huggies barbie hotwheels cybex tutis merries playmobil"
     ),
-    "sport": (
-        "stern stels forward merida torneo head wilson atomic salomon cressi kettler "
-        "oxygen"
-    ),
+    "sport": ("stern stels forward merida torneo head wilson atomic salomon cressi kettler oxygen"),
     "accessories": (
-        "samsonite guess tommy michael-kors wenger fabretti lacoste zest doppler "
-        "calvin-klein"
+        "samsonite guess tommy michael-kors wenger fabretti lacoste zest doppler calvin-klein"
     ),
     "country_yard": "husqvarna gardena makita champion patriot bosch huter",
     "medicine": "omron and microlife beurer b-well",
@@ -170,8 +163,26 @@ BRANDS: dict[str, tuple[str, ...]] = {
 }
 
 MODEL_SERIES: tuple[str, ...] = (
-    "A", "S", "X", "Z", "M", "G", "K", "P", "R", "T", "V", "Q", "Pro ", "Max ", "Neo ",
-    "Air ", "Ultra ", "Lite ", "Mini ", "Plus ",
+    "A",
+    "S",
+    "X",
+    "Z",
+    "M",
+    "G",
+    "K",
+    "P",
+    "R",
+    "T",
+    "V",
+    "Q",
+    "Pro ",
+    "Max ",
+    "Neo ",
+    "Air ",
+    "Ultra ",
+    "Lite ",
+    "Mini ",
+    "Plus ",
 )
 MODEL_SUFFIXES: tuple[str, ...] = ("", "", "", "", " Pro", " Plus", " Max", " Lite", "s", " SE")
 
@@ -200,12 +211,22 @@ DESCRIPTIONS: tuple[str, ...] = (
 
 REVIEW_TITLES: dict[int, tuple[str, ...]] = {
     5: (
-        "Love it", "Excellent {leaf_lower}", "Five Stars", "Exactly what I needed",
-        "Great value", "Highly recommend", "Perfect", "Best {leaf_lower} I've owned",
+        "Love it",
+        "Excellent {leaf_lower}",
+        "Five Stars",
+        "Exactly what I needed",
+        "Great value",
+        "Highly recommend",
+        "Perfect",
+        "Best {leaf_lower} I've owned",
     ),
     4: (
-        "Very good", "Good {leaf_lower} for the price", "Solid choice", "Happy with it",
-        "Four Stars", "Works well",
+        "Very good",
+        "Good {leaf_lower} for the price",
+        "Solid choice",
+        "Happy with it",
+        "Four Stars",
+        "Works well",
     ),
     3: ("It's okay", "Average", "Does the job", "Mixed feelings", "Three Stars", "Decent"),
     2: ("Disappointed", "Not as described", "Expected more from {brand}", "Two Stars", "Meh"),

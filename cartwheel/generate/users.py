@@ -70,9 +70,7 @@ def slot_leaves(rng: np.random.Generator, tops: np.ndarray, count: np.ndarray) -
     return leaves.reshape(n, N_SLOTS)
 
 
-def slot_brands(
-    rng: np.random.Generator, slot_leaf: np.ndarray, catalog: Catalog
-) -> np.ndarray:
+def slot_brands(rng: np.random.Generator, slot_leaf: np.ndarray, catalog: Catalog) -> np.ndarray:
     """A favourite brand per slot: the brand of a popular product of the slot's leaf."""
     sampler = GroupSampler(catalog.leaf, len(LEAVES))
     sampler.reweight(catalog.popularity)

@@ -55,7 +55,7 @@ final as (
         staged_rows,
         accepted_rows - staged_rows as duplicate_rows,
         rejected_rows,
-        raw_rows = staged_rows + (accepted_rows - staged_rows) + rejected_rows as is_reconciled
+        raw_rows = accepted_rows + rejected_rows as is_reconciled
     from unioned
 
 )
