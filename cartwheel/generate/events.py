@@ -9,7 +9,7 @@ Everything is vectorised over all sessions of the month; exactly `budget` events
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -104,8 +104,12 @@ class Events:
     @staticmethod
     def concat(parts: list[Events]) -> Events:
         return Events(
-            *(np.concatenate([getattr(p, f) for p in parts]) for f in Events.__annotations__)
+            *(np.concatenate([getattr(p, f) for p in parts]) for f in field_names(Events))
         )
+
+
+def field_names(cls: type) -> list[str]:
+    return [f.name for f in fields(cls)]
 
 
 def draw_from_cdf(rng: np.random.Generator, cdf: np.ndarray, n: int) -> np.ndarray:
@@ -175,7 +179,9 @@ def pick_products(
     return product
 
 
-def repeat_previous(rng: np.random.Generator, product: np.ndarray, first: np.ndarray):
+def repeat_previous(
+    rng: np.random.Generator, product: np.ndarray, first: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Some views go back to the previous product of the session; returns (product, repeated)."""
     repeated = ~first & (rng.random(len(product)) < REPEAT_VIEW)
     index = np.arange(len(product))
@@ -183,7 +189,10 @@ def repeat_previous(rng: np.random.Generator, product: np.ndarray, first: np.nda
     return product[source], repeated
 
 
-def draw_views(rng: np.random.Generator, ctx: MonthContext, sessions: Sessions):
+Views = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def draw_views(rng: np.random.Generator, ctx: MonthContext, sessions: Sessions) -> Views:
     """Views of all sessions: (session, product, time, repeated), grouped by session."""
     n_views = np.minimum(1 + rng.negative_binomial(1, MORE_VIEWS_P, len(sessions)), MAX_VIEWS)
     session = np.repeat(np.arange(len(sessions)), n_views)
@@ -197,7 +206,7 @@ def draw_views(rng: np.random.Generator, ctx: MonthContext, sessions: Sessions):
     return session, product, time, repeated
 
 
-def funnel(rng: np.random.Generator, ctx: MonthContext, sessions: Sessions, views: tuple) -> Events:
+def funnel(rng: np.random.Generator, ctx: MonthContext, sessions: Sessions, views: Views) -> Events:
     """Views plus the carts, purchases and removals they lead to."""
     session, product, time, repeated = views
     quality = ctx.catalog.quality[product]
@@ -230,7 +239,7 @@ def funnel(rng: np.random.Generator, ctx: MonthContext, sessions: Sessions, view
 
 def concat_sessions(parts: list[Sessions]) -> Sessions:
     return Sessions(
-        *(np.concatenate([getattr(p, f) for p in parts]) for f in Sessions.__annotations__)
+        *(np.concatenate([getattr(p, f) for p in parts]) for f in field_names(Sessions))
     )
 
 

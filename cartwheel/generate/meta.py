@@ -38,7 +38,8 @@ def ratings_summary(
     rng: np.random.Generator, catalog: Catalog, tally: RatingTally
 ) -> tuple[np.ndarray, np.ndarray]:
     """(average_rating rounded to 0.1, rating_number) per product."""
-    outside = np.floor(rng.pareto(1.1, catalog.size) * 4.0).astype(np.int64)
+    reach = np.sqrt(catalog.popularity / np.median(catalog.popularity))
+    outside = np.floor(rng.pareto(1.4, catalog.size) * 4.0 * reach).astype(np.int64)
     outside = np.where(tally.count + outside == 0, 1, outside)
     outside_mean = np.clip(4.1 + 0.45 * catalog.quality + rng.normal(0, 0.3, catalog.size), 1, 5)
     number = tally.count + outside
@@ -53,7 +54,9 @@ def first_available(start: date, launch_months: float) -> str:
     return f"{day:%B} {day.day}, {day.year}"
 
 
-def text_fill(catalog: Catalog, product: int, store: str | None, draws: np.ndarray, start: date):
+def text_fill(
+    catalog: Catalog, product: int, store: str | None, draws: np.ndarray, start: date
+) -> dict[str, str]:
     """Values for the feature and description templates."""
     leaf = LEAVES[catalog.leaf[product]]
     return {
@@ -69,7 +72,9 @@ def text_fill(catalog: Catalog, product: int, store: str | None, draws: np.ndarr
     }
 
 
-def features_and_description(fill: dict[str, str], draws: np.ndarray):
+def features_and_description(
+    fill: dict[str, str], draws: np.ndarray
+) -> tuple[list[str], list[str]]:
     """2-5 feature bullets and (mostly) a one-paragraph description."""
     n_features = 2 + int(draws[3] * 4)
     first = int(draws[4] * len(FEATURES))

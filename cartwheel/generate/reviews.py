@@ -20,12 +20,13 @@ from cartwheel.generate.events import (
     MonthContext,
     Sessions,
     draw_sessions,
+    field_names,
     pick_products,
 )
 from cartwheel.generate.taxonomy import LEAVES, REVIEW_SENTENCES, REVIEW_TITLES
 from cartwheel.generate.users import Population, fit_score
 
-STAR_CUTS = np.array([0.15, 0.55, 0.95, 1.45])  # score thresholds between 1|2|3|4|5 stars
+STAR_CUTS = np.array([0.15, 0.55, 1.0, 1.7])  # score thresholds between 1|2|3|4|5 stars
 REVIEW_CHANCE = np.array([0.0, 0.34, 0.22, 0.17, 0.19, 0.27])  # by stars (index 1..5)
 UNVERIFIED_PER_VERIFIED = 0.14
 MEDIAN_DELAY_DAYS = 7.0
@@ -51,12 +52,12 @@ class Reviews:
         return len(self.time_ms)
 
     def take(self, index: np.ndarray) -> Reviews:
-        return Reviews(*(getattr(self, f)[index] for f in Reviews.__annotations__))
+        return Reviews(*(getattr(self, f)[index] for f in field_names(Reviews)))
 
     @staticmethod
     def concat(parts: list[Reviews]) -> Reviews:
         return Reviews(
-            *(np.concatenate([getattr(p, f) for p in parts]) for f in Reviews.__annotations__)
+            *(np.concatenate([getattr(p, f) for p in parts]) for f in field_names(Reviews))
         )
 
 
@@ -81,7 +82,7 @@ def star_ratings(
 def helpful_votes(rng: np.random.Generator, stars: np.ndarray) -> np.ndarray:
     """Mostly zero, sometimes a few, rarely hundreds; critical reviews collect more."""
     voted = rng.random(len(stars)) < np.where(stars <= 2, 0.5, 0.3)
-    votes = np.floor(rng.pareto(1.3, len(stars)) * 2.0) + 1
+    votes = np.floor(rng.pareto(1.6, len(stars)) * 2.0) + 1
     return np.where(voted, np.minimum(votes, 5000), 0).astype(np.int64)
 
 
@@ -118,14 +119,13 @@ def verified_reviews(
     stars = star_ratings(rng, ctx.population, ctx.catalog, user, product)
     keep = rng.random(len(user)) < REVIEW_CHANCE[stars]
     delay = 3600 + rng.lognormal(np.log(MEDIAN_DELAY_DAYS * 86_400), 0.8, len(user))
-    time_ms = (events.time[bought] + delay.astype(np.int64)) * 1000 + rng.integers(
-        0, 1000, len(user)
-    )
+    jitter_ms = rng.integers(0, 1000, len(user))
+    time_ms = (events.time[bought] + delay.astype(np.int64)) * 1000 + jitter_ms
     return make_reviews(rng, time_ms[keep], user[keep], product[keep], stars[keep], True)
 
 
 def unverified_reviews(rng: np.random.Generator, ctx: MonthContext, n: int) -> Reviews:
-    """Reviews by shoppers without a purchase: products they might look at, times this month."""
+    """Reviews not tied to a purchase in the shop: products the user might look at."""
     sessions = draw_sessions(rng, ctx, n)
     product = pick_products(rng, ctx, sessions, np.arange(n))
     stars = star_ratings(rng, ctx.population, ctx.catalog, sessions.user, product)
@@ -155,7 +155,9 @@ def pick(options: tuple[str, ...], draw: int) -> str:
     return options[draw % len(options)]
 
 
-def review_text(stars: int, words: np.ndarray, n_sentences: int, fill: dict[str, str]):
+def review_text(
+    stars: int, words: np.ndarray, n_sentences: int, fill: dict[str, str]
+) -> tuple[str, str]:
     """(title, text) for a review from the templates of its star rating."""
     title = pick(REVIEW_TITLES[stars], int(words[0])).format(**fill)
     sentences = REVIEW_SENTENCES[stars]

@@ -116,7 +116,9 @@ def monthly_activity(population: Population, month_index: int) -> np.ndarray:
     return population.activity * overlap
 
 
-def fit_score(population: Population, catalog: Catalog, user: np.ndarray, product: np.ndarray):
+def fit_score(
+    population: Population, catalog: Catalog, user: np.ndarray, product: np.ndarray
+) -> np.ndarray:
     """How well each product suits its user: taste weight of its leaf, brand and tier match."""
     leaf = catalog.leaf[product][:, None]
     brand = catalog.brand[product][:, None]
