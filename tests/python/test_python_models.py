@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from conftest import ROOT, ServerInfo, run_dbt
 
 FAILING_MODEL = """\

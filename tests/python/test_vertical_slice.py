@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from conftest import ROOT, DbtResult, ServerInfo, local_table, thrift_query
 
 WEIGHTS = {"view": 1, "cart": 3, "purchase": 5}
