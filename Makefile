@@ -31,8 +31,8 @@ test: setup lint
 lint: ruff sqlfluff
 
 ruff: setup
-	$(BIN)/ruff check cartwheel ml adapter python_models tests
-	$(BIN)/ruff format --check cartwheel ml adapter python_models tests
+	$(BIN)/ruff check cartwheel ml adapter python_models tests benchmarks
+	$(BIN)/ruff format --check cartwheel ml adapter python_models tests benchmarks
 
 sqlfluff: setup
 	$(BIN)/sqlfluff lint models tests

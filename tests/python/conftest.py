@@ -166,3 +166,25 @@ def built_thrift(spark_server: ServerInfo) -> DbtResult:
     result = run_dbt("build", target="thrift", env=spark_server.env)
     assert result.returncode == 0, result.output[-5000:]
     return result
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One classic local SparkSession for tests of the `ml/` package (no Hive, no dbt)."""
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("cartwheel-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.sql.catalogImplementation", "in-memory")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
