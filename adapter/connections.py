@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dbt.adapters.contracts.connection import Connection
 from dbt.adapters.spark.connections import SparkConnectionManager, SparkCredentials
+from dbt.adapters.spark.session import SessionConnectionWrapper
+
+from dbt.adapters.cartwheel.session import CartwheelSessionConnectionWrapper
 
 
 @dataclass
@@ -23,3 +27,10 @@ class CartwheelCredentials(SparkCredentials):
 
 class CartwheelConnectionManager(SparkConnectionManager):
     TYPE = "cartwheel"
+
+    @classmethod
+    def open(cls, connection: Connection) -> Connection:
+        connection = super().open(connection)
+        if isinstance(connection.handle, SessionConnectionWrapper):
+            connection.handle.__class__ = CartwheelSessionConnectionWrapper
+        return connection

@@ -1,9 +1,16 @@
-{#- The implicit-feedback weight of an event type, from the `event_weights` var. -#}
-{% macro event_weight(event_type_column) -%}
-    case {{ event_type_column }}
-    {%- for event_type, weight in var('event_weights').items() %}
-        when '{{ event_type }}' then {{ weight }}
+{#-
+  The implicit-feedback weight of an event, from the `event_weights` var; a review counts
+  as a purchase-strength signal scaled by its rating (`review_rating_scale`).
+-#}
+{% macro interaction_weight(event_type, rating) -%}
+    case {{ event_type }}
+    {%- for name, weight in var('event_weights').items() %}
+        when '{{ name }}' then cast({{ weight }} as double)
     {%- endfor %}
-        else 0
+        when 'review' then cast(
+            {{ var('event_weights')['purchase'] }} * {{ rating }}
+            / {{ var('review_rating_scale') }} as double
+        )
+        else cast(0 as double)
     end
 {%- endmacro %}

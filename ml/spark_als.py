@@ -1,23 +1,20 @@
-"""Implicit-feedback ALS on Spark MLlib (the distributed backend)."""
+"""Implicit-feedback ALS on Spark MLlib, simplest form (used by the fixture Python model).
+
+``recommend`` scores every user against every item with ``recommendForAllUsers`` and does
+not remove training items: fine for the tiny fixture, not for a real catalogue. The
+recommender models use ``ml.als.train_and_recommend`` instead.
+"""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from pyspark.ml.recommendation import ALS
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from ml.als.params import AlsParams
 from ml.indexing import check_no_collisions, with_hashed_ids
 
-
-@dataclass(frozen=True)
-class AlsParams:
-    rank: int = 16
-    max_iter: int = 10
-    reg_param: float = 0.05
-    alpha: float = 10.0
-    seed: int = 42
+__all__ = ["AlsParams", "recommend"]
 
 
 def recommend(

@@ -112,9 +112,7 @@ partitioned as (
 
     select
         *,
-        coalesce(
-            regexp_replace(lower(split(category_code, '\\.')[0]), '[^a-z0-9]+', '_'), 'unknown'
-        ) as category,
+        {{ top_level_category('category_code') }} as category,
         year(event_at) as event_year,
         month(event_at) as event_month
     from unioned
@@ -122,29 +120,7 @@ partitioned as (
 ),
 
 {% if is_incremental() %}
-seen as (
-
-    select
-        source_system,
-        max(source_file_modified_at) as seen_until
-    from {{ this }}
-    group by source_system
-
-),
-
-touched_months as (
-
-    select distinct
-        partitioned.event_year,
-        partitioned.event_month
-    from partitioned
-    left join seen
-        on partitioned.source_system = seen.source_system
-    where
-        seen.seen_until is null
-        or partitioned.source_file_modified_at > seen.seen_until
-
-),
+{{ touched_month_ctes('partitioned') }}
 {% endif %}
 
 final as (
@@ -173,12 +149,7 @@ final as (
         event_month
     from partitioned
     {% if is_incremental() %}
-        where exists (
-            select 1 from touched_months
-            where
-                touched_months.event_year = partitioned.event_year
-                and touched_months.event_month = partitioned.event_month
-        )
+        where {{ in_touched_month('partitioned') }}
     {% endif %}
 
 )

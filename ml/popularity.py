@@ -1,0 +1,98 @@
+"""Popularity baseline: the most-interacted products of the training window.
+
+Popularity of a product = number of distinct training users who interacted with it; ties
+are broken by the summed ``weight`` (higher first), then by ``product_id`` (ascending). Each
+target user gets the k most popular products they did not interact with in training.
+
+Scaling: the catalogue is never crossed with the users. Only the top ``k + m`` products are
+candidates, where ``m`` is the largest number of training items any target user has (so
+every user still has k unseen candidates); each user's candidate list is one array per user
+(``array_except`` of candidate positions minus the user's seen positions, order preserved),
+sliced to k and exploded. Cost: one small aggregation for ``m`` plus O(users x (k + m)).
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import DataFrame, Window
+from pyspark.sql import functions as F
+
+from ml.columns import ITEM, RANK, SCORE, USER, WEIGHT, check_k
+from ml.topk import empty_int_array, max_seen, seen_pairs, target_users
+
+DEFAULT_MAX_CANDIDATES = 100_000
+
+
+def popularity_table(train: DataFrame) -> DataFrame:
+    """Per product: ``product_id, n_users`` (distinct users), ``total_weight``."""
+    return train.groupBy(ITEM).agg(
+        F.countDistinct(USER).alias("n_users"),
+        F.sum(F.col(WEIGHT).cast("double")).alias("total_weight"),
+    )
+
+
+def popularity_order() -> list:
+    """Sort order of ``popularity_table``: most popular first, deterministic."""
+    return [F.desc("n_users"), F.desc("total_weight"), F.asc(ITEM)]
+
+
+def top_popular(train: DataFrame, n: int) -> DataFrame:
+    """The n most popular products with a dense position ``pop_rank`` (1 = most popular).
+
+    Columns: ``product_id, n_users, total_weight, pop_rank``. The window runs on at most n
+    rows (after the limit), so its single partition is harmless.
+    """
+    limited = popularity_table(train).orderBy(*popularity_order()).limit(n)
+    window = Window.partitionBy(F.lit(0)).orderBy(*popularity_order())
+    return limited.withColumn("pop_rank", F.row_number().over(window))
+
+
+def recommend_popularity(
+    train: DataFrame,
+    users: DataFrame,
+    k: int,
+    max_candidates: int = DEFAULT_MAX_CANDIDATES,
+) -> DataFrame:
+    """Top-k popular unseen products per target user.
+
+    Args:
+        train: training interactions (``user_id``, ``product_id``, ``weight``, ...).
+        users: the target users (a ``user_id`` column; other columns ignored).
+        k: list length.
+        max_candidates: cap on ``k + m`` (guards against a bot with a huge history making
+            every user's candidate list huge; such a user may then get fewer than k items).
+
+    Returns:
+        ``user_id, product_id, rank`` (int, 1..k), ``score`` (double: the product's number
+        of distinct training users). Users with fewer than k unseen training products get
+        fewer rows.
+    """
+    check_k(k)
+    n_candidates = min(k + max_seen(train, users), max_candidates)
+    candidates = top_popular(train, n_candidates).select(
+        ITEM, F.col("pop_rank").cast("int").alias("pop_rank"), "n_users"
+    )
+    all_positions = candidates.agg(F.sort_array(F.collect_list("pop_rank")).alias("cands"))
+    seen = (
+        seen_pairs(train, users)
+        .join(F.broadcast(candidates.select(ITEM, "pop_rank")), ITEM)
+        .groupBy(USER)
+        .agg(F.collect_list("pop_rank").alias("seen"))
+    )
+    positions = (
+        target_users(users)
+        .join(seen, USER, "left")
+        .crossJoin(F.broadcast(all_positions))
+        .select(
+            USER,
+            F.slice(
+                F.array_except("cands", F.coalesce("seen", empty_int_array())), 1, k
+            ).alias("top"),
+        )
+        .select(USER, F.posexplode("top").alias("pos", "pop_rank"))
+    )
+    return positions.join(F.broadcast(candidates), "pop_rank").select(
+        USER,
+        ITEM,
+        (F.col("pos") + 1).cast("int").alias(RANK),
+        F.col("n_users").cast("double").alias(SCORE),
+    )

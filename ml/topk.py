@@ -1,0 +1,66 @@
+"""Per-user building blocks shared by the rankers: target users, seen items, top-k.
+
+Everything here is DataFrame API only (no RDDs, no Python UDFs), so it runs unchanged on a
+classic SparkSession and over Spark Connect.
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from ml.columns import ITEM, RANK, SCORE, USER, check_k
+
+
+def target_users(users: DataFrame) -> DataFrame:
+    """Distinct ``user_id`` values of the users to recommend for (non-null)."""
+    return users.select(USER).where(F.col(USER).isNotNull()).distinct()
+
+
+def seen_pairs(train: DataFrame, users: DataFrame) -> DataFrame:
+    """Distinct ``(user_id, product_id)`` training pairs of the target users."""
+    return (
+        train.select(USER, ITEM)
+        .join(target_users(users), USER, "left_semi")
+        .distinct()
+    )
+
+
+def max_seen(train: DataFrame, users: DataFrame) -> int:
+    """The largest number of distinct training items any target user has (0 if none)."""
+    row = seen_pairs(train, users).groupBy(USER).count().agg(F.max("count")).first()
+    return int(row[0]) if row is not None and row[0] is not None else 0
+
+
+def empty_int_array() -> Column:
+    """A typed empty ``array<int>`` (for users without seen items)."""
+    return F.array().cast("array<int>")
+
+
+def top_k_per_user(
+    scored: DataFrame, k: int, tiebreak: Column | str | None = None
+) -> DataFrame:
+    """Keep each user's k best-scored rows: ``user_id, product_id, rank, score``.
+
+    ``scored`` has ``user_id``, ``product_id`` and ``score`` (double). Uses the bounded-heap
+    aggregate ``max_by(value, ordering, k)``: no global sort and no window over the scored
+    pairs, only k rows per user and partition are shuffled. Ties on score are broken by the
+    larger ``tiebreak`` value (default: ``product_id``), so results are deterministic.
+    """
+    check_k(k)
+    order = F.col(tiebreak) if isinstance(tiebreak, str) else tiebreak
+    if order is None:
+        order = F.col(ITEM)
+    best = scored.groupBy(USER).agg(
+        F.max_by(
+            F.struct(F.col(ITEM).alias("item"), F.col(SCORE).alias("score")),
+            F.struct(F.col(SCORE), order),
+            k,
+        ).alias("top")
+    )
+    return best.select(USER, F.posexplode("top").alias("pos", "rec")).select(
+        USER,
+        F.col("rec.item").alias(ITEM),
+        (F.col("pos") + 1).cast("int").alias(RANK),
+        F.col("rec.score").cast("double").alias(SCORE),
+    )
