@@ -8,27 +8,16 @@ parsed as (
 
 ),
 
-rejected as (
-
-    select
-        *,
-        row_number() over (
-            partition by source_file, raw_line order by source_file
-        ) as occurrence
-    from parsed
-    where reject_reason is not null
-
-),
-
 final as (
 
     select
-        md5(concat(source_file, '\n', raw_line)) || '-' || occurrence as reject_id,
+        line_id as reject_id,
         source_file,
         raw_line,
         reject_reason,
         source_file_modified_at
-    from rejected
+    from parsed
+    where reject_reason is not null
 
 )
 

@@ -84,9 +84,9 @@ def recommend_popularity(
         .crossJoin(F.broadcast(all_positions))
         .select(
             USER,
-            F.slice(
-                F.array_except("cands", F.coalesce("seen", empty_int_array())), 1, k
-            ).alias("top"),
+            F.slice(F.array_except("cands", F.coalesce("seen", empty_int_array())), 1, k).alias(
+                "top"
+            ),
         )
         .select(USER, F.posexplode("top").alias("pos", "pop_rank"))
     )

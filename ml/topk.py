@@ -19,11 +19,7 @@ def target_users(users: DataFrame) -> DataFrame:
 
 def seen_pairs(train: DataFrame, users: DataFrame) -> DataFrame:
     """Distinct ``(user_id, product_id)`` training pairs of the target users."""
-    return (
-        train.select(USER, ITEM)
-        .join(target_users(users), USER, "left_semi")
-        .distinct()
-    )
+    return train.select(USER, ITEM).join(target_users(users), USER, "left_semi").distinct()
 
 
 def max_seen(train: DataFrame, users: DataFrame) -> int:
@@ -37,9 +33,7 @@ def empty_int_array() -> Column:
     return F.array().cast("array<int>")
 
 
-def top_k_per_user(
-    scored: DataFrame, k: int, tiebreak: Column | str | None = None
-) -> DataFrame:
+def top_k_per_user(scored: DataFrame, k: int, tiebreak: Column | str | None = None) -> DataFrame:
     """Keep each user's k best-scored rows: ``user_id, product_id, rank, score``.
 
     ``scored`` has ``user_id``, ``product_id`` and ``score`` (double). Uses the bounded-heap

@@ -52,6 +52,7 @@ def train_and_recommend(
     item_categories: DataFrame | None = None,
     per_category_candidates: int = 0,
     implicit_reg_scale: str = "mean",
+    num_blocks: int | None = None,
 ) -> tuple[DataFrame, TrainingReport]:
     """Train ALS on ``train`` and recommend k unseen products to each target user.
 
@@ -66,6 +67,7 @@ def train_and_recommend(
             memory available now).
         max_candidates, item_categories, per_category_candidates: Spark candidate set.
         implicit_reg_scale: ``"mean"`` or ``"none"`` (see ``ml.als.implicit_backend``).
+        num_blocks: Spark ALS user/item blocks (default MLlib's 10; small data: fewer).
 
     Returns:
         ``(recs, report)``: recs ``user_id, product_id, rank`` (int 1..k), ``score``
@@ -100,6 +102,7 @@ def train_and_recommend(
         max_candidates=max_candidates,
         item_categories=item_categories,
         per_category_candidates=per_category_candidates,
+        num_blocks=num_blocks,
     )
     report = TrainingReport(
         backend="spark",

@@ -54,9 +54,7 @@ class ImplicitResult:
     n_target_users: int
 
 
-def interaction_matrix(
-    pdf: pd.DataFrame, alpha: float
-) -> tuple[sp.csr_matrix, pd.Index, pd.Index]:
+def interaction_matrix(pdf: pd.DataFrame, alpha: float) -> tuple[sp.csr_matrix, pd.Index, pd.Index]:
     """CSR (users x items) of ``alpha * weight`` plus the user and item id indexes.
 
     Duplicate (user, item) rows are summed; rows with weight <= 0 or null are dropped.
@@ -103,8 +101,13 @@ def fit_model(matrix: sp.csr_matrix, params: AlsParams, regularization: float):
 
 
 def top_k_frame(
-    model, matrix: sp.csr_matrix, codes: np.ndarray, k: int, user_ids: pd.Index,
-    item_ids: pd.Index, batch_users: int = BATCH_USERS,
+    model,
+    matrix: sp.csr_matrix,
+    codes: np.ndarray,
+    k: int,
+    user_ids: pd.Index,
+    item_ids: pd.Index,
+    batch_users: int = BATCH_USERS,
 ) -> pd.DataFrame:
     """Top-k unseen items for the given user codes, as ``user_id, product_id, rank, score``."""
     n_items = matrix.shape[1]

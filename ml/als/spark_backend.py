@@ -55,14 +55,14 @@ def fit_als(train: DataFrame, params: AlsParams, num_blocks: int | None = None):
     Returns ``(model, user_map, item_map)``; the maps are ``user_id, _user`` and
     ``product_id, _item`` (distinct). Raises ``HashCollisionError`` on an id collision.
     """
-    indexed = with_hashed_ids(
-        train.select(USER, ITEM, WEIGHT), {USER: "_user", ITEM: "_item"}
-    )
+    indexed = with_hashed_ids(train.select(USER, ITEM, WEIGHT), {USER: "_user", ITEM: "_item"})
     user_map = indexed.select(USER, "_user").distinct()
     item_map = indexed.select(ITEM, "_item").distinct()
     check_no_collisions(user_map, USER, "_user")
     check_no_collisions(item_map, ITEM, "_item")
-    blocks = {} if num_blocks is None else {"numUserBlocks": num_blocks, "numItemBlocks": num_blocks}
+    blocks = (
+        {} if num_blocks is None else {"numUserBlocks": num_blocks, "numItemBlocks": num_blocks}
+    )
     als = ALS(
         rank=params.rank,
         maxIter=params.max_iter,
@@ -94,9 +94,9 @@ def candidate_items(
     """
     popularity = popularity_table(train)
     global_top = (
-        popularity.orderBy(*popularity_order()).limit(max_candidates).select(
-            ITEM, "n_users", "total_weight", F.lit(True).alias("is_global")
-        )
+        popularity.orderBy(*popularity_order())
+        .limit(max_candidates)
+        .select(ITEM, "n_users", "total_weight", F.lit(True).alias("is_global"))
     )
     use_categories = item_categories is not None and per_category_candidates > 0
     if not use_categories:
@@ -115,7 +115,9 @@ def candidate_items(
         pool = (
             global_top.select(ITEM, "n_users", "total_weight", "is_global")
             .unionByName(
-                category_top.select(ITEM, "n_users", "total_weight", F.lit(False).alias("is_global"))
+                category_top.select(
+                    ITEM, "n_users", "total_weight", F.lit(False).alias("is_global")
+                )
             )
             .groupBy(ITEM, "n_users", "total_weight")
             .agg(F.max("is_global").alias("is_global"))
@@ -152,9 +154,7 @@ def score_candidates(
         .join(model.itemFactors.withColumnRenamed("id", "_item"), "_item")
         .select("cand_pos", ITEM, F.col("features").alias("item_features"))
     )
-    global_positions = candidates.where("is_global").agg(
-        F.collect_list("cand_pos").alias("cands")
-    )
+    global_positions = candidates.where("is_global").agg(F.collect_list("cand_pos").alias("cands"))
     seen = (
         seen_pairs(train, users)
         .join(F.broadcast(candidates.select(ITEM, "cand_pos")), ITEM)
@@ -184,9 +184,7 @@ def score_candidates(
     pairs = per_user.select(
         USER,
         "user_features",
-        F.explode(F.array_except(cands, F.coalesce("seen", empty_int_array()))).alias(
-            "cand_pos"
-        ),
+        F.explode(F.array_except(cands, F.coalesce("seen", empty_int_array()))).alias("cand_pos"),
     )
     scored = pairs.join(F.broadcast(item_factors), "cand_pos").select(
         USER,

@@ -40,6 +40,7 @@ rees46 as (
 
     select
         'rees46' as source_system,
+        event_id as source_event_id,
         user_id,
         product_id,
         event_type,
@@ -60,6 +61,7 @@ amazon as (
 
     select
         'amazon' as source_system,
+        reviews.review_id as source_event_id,
         reviews.user_id,
         reviews.product_id,
         'review' as event_type,
@@ -82,6 +84,7 @@ interactions as (
 
     select
         'interactions' as source_system,
+        event_id as source_event_id,
         user_id,
         product_id,
         event_type,
@@ -126,10 +129,7 @@ partitioned as (
 final as (
 
     select
-        {{ surrogate_key([
-            'source_system', 'user_id', 'product_id', 'event_type', 'event_at',
-            'session_id', 'price', 'order_id'
-        ]) }} as event_id,
+        md5(concat(source_system, ':', source_event_id)) as event_id,
         source_system,
         user_id,
         product_id,

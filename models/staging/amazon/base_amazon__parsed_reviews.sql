@@ -27,6 +27,7 @@ parsed_json as (
 typed as (
 
     select
+        line_id,
         raw_line,
         source_file,
         source_file_modified_at,

@@ -13,8 +13,8 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by user_id, product_id, reviewed_at, rating, review_title, review_text
-            order by source_file
+            partition by user_id, product_id, reviewed_at
+            order by source_file, line_id
         ) as occurrence
     from parsed
 

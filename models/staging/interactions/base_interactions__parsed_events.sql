@@ -11,6 +11,7 @@ csv_lines as (
 csv_fields as (
 
     select
+        line_id,
         raw_line,
         source_file,
         source_file_modified_at,
@@ -25,15 +26,27 @@ csv_fields as (
 
 ),
 
-parquet_rows as (
+parquet_records as (
 
     select
         to_json(struct(*)) as raw_line,
         _metadata.file_path as source_file,
         _metadata.file_modification_time as source_file_modified_at,
-        8 as field_count,
         struct(*) as f
     from {{ source('interactions', 'events_parquet') }}
+
+),
+
+parquet_rows as (
+
+    select
+        {{ line_id('source_file', 'raw_line') }} as line_id,
+        raw_line,
+        source_file,
+        source_file_modified_at,
+        8 as field_count,
+        f
+    from parquet_records
 
 ),
 
@@ -48,6 +61,7 @@ unioned as (
 typed as (
 
     select
+        line_id,
         raw_line,
         source_file,
         source_file_modified_at,

@@ -25,6 +25,10 @@ ranked as (
 final as (
 
     select
+        {{ surrogate_key([
+            'user_id', 'product_id', 'event_type', 'event_at', 'price', 'category_path',
+            'quantity', 'order_id'
+        ]) }} as event_id,
         user_id,
         product_id,
         event_type,

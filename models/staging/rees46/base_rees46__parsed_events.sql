@@ -17,6 +17,7 @@ data_lines as (
 split_fields as (
 
     select
+        line_id,
         raw_line,
         source_file,
         source_file_modified_at,
@@ -34,6 +35,7 @@ split_fields as (
 typed as (
 
     select
+        line_id,
         raw_line,
         source_file,
         source_file_modified_at,

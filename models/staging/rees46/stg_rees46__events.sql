@@ -25,6 +25,10 @@ ranked as (
 final as (
 
     select
+        {{ surrogate_key([
+            'event_at', 'event_type', 'product_id', 'category_id', 'category_code', 'brand',
+            'price', 'user_id', 'session_id'
+        ]) }} as event_id,
         user_id,
         product_id,
         event_type,
