@@ -1,32 +1,39 @@
 # cartwheel: the two commands a new machine needs are `make demo` and `make test`.
+# CI (.github/workflows/ci.yml and .ci/run) calls these same targets, never copies of them.
 SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV ?= .venv
-BIN := $(VENV)/bin
+BIN := $(CURDIR)/$(VENV)/bin
 export CARTWHEEL_HOME ?= $(CURDIR)/.cartwheel
 export DBT_PROFILES_DIR ?= $(CURDIR)/profiles
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
-export PYSPARK_PYTHON := $(CURDIR)/$(BIN)/python
+export PYSPARK_PYTHON := $(BIN)/python
+# Slim CI: a folder holding the manifest of the latest main build (empty = full build).
+DBT_STATE ?= state
+DOCS_PORT ?= 8080
 
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint ruff sqlfluff pytest dbt-build-thrift server-start server-stop clean
+.PHONY: setup demo test lint ruff sqlfluff check pytest docs docs-generate \
+        dbt-build-thrift slim-state server-start server-stop clean
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml scripts/ensure-chromium.sh
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (Python 3.11 is required)"; exit 1; }
-	@command -v java >/dev/null || { echo "error: java not found (Java 17 is required)"; exit 1; }
+	@command -v java >/dev/null || [ -x "$$JAVA_HOME/bin/java" ] || { echo "error: java not found (Java 17 is required)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	bash scripts/ensure-chromium.sh
 	touch $(STAMP)
 
+## The main job end to end on the embedded Spark session, then a summary.
 demo: setup
 	$(BIN)/python -m cartwheel.demo
 
-test: setup lint
-	$(BIN)/python -m pytest
+## Everything CI checks: lint, the project check, the whole test suite.
+test: setup lint check pytest
 
 lint: ruff sqlfluff
 
@@ -36,6 +43,46 @@ ruff: setup
 
 sqlfluff: setup
 	$(BIN)/sqlfluff lint models tests
+
+## Reviewer rules (descriptions, primary keys, layering, naming) on the parsed project.
+check: setup
+	$(BIN)/dbt parse --target lint --target-path target/check --quiet
+	$(BIN)/python -m cartwheel.project_check --target-path target/check
+
+pytest: setup
+	$(BIN)/python -m pytest
+
+## Build the docs site and serve it on 127.0.0.1:$(DOCS_PORT).
+docs: setup
+	$(BIN)/python -m cartwheel.docs --port $(DOCS_PORT)
+
+docs-generate: setup
+	$(BIN)/python -m cartwheel.docs --no-serve
+
+## dbt build on the thrift target against a server started (and stopped) here.
+## With $(DBT_STATE)/manifest.json present: slim CI, only state:modified+ deferring to it.
+dbt-build-thrift: setup
+	$(BIN)/cartwheel server start
+	set -e; trap '$(BIN)/cartwheel server stop' EXIT; \
+	if [ -f "$(DBT_STATE)/manifest.json" ]; then \
+	  echo "slim CI: building state:modified+ against $(DBT_STATE)/manifest.json"; \
+	  $(BIN)/dbt build --target thrift --select state:modified+ --defer --state $(DBT_STATE); \
+	else \
+	  echo "no $(DBT_STATE)/manifest.json: full build"; \
+	  $(BIN)/dbt build --target thrift; \
+	fi
+
+## Slim CI: fetch the manifest of the latest successful main build into $(DBT_STATE)/.
+## Without gh, a token or such a build, says so and leaves the full build to run.
+slim-state:
+	@if command -v gh >/dev/null && [ -n "$$GITHUB_REPOSITORY" ]; then \
+	  run_id=$$(gh run list --repo "$$GITHUB_REPOSITORY" --workflow ci.yml --branch main \
+	    --status success --limit 1 --json databaseId --jq '.[0].databaseId'); \
+	  if [ -n "$$run_id" ] && gh run download "$$run_id" --repo "$$GITHUB_REPOSITORY" \
+	    --name dbt-manifest-main --dir "$(DBT_STATE)"; then \
+	    echo "slim CI: main manifest of run $$run_id in $(DBT_STATE)/"; exit 0; fi; \
+	fi; \
+	echo "slim CI: no main manifest available: the dbt build will be a full build"
 
 server-start: setup
 	$(BIN)/cartwheel server start
