@@ -76,7 +76,7 @@ def recommend_popularity(
         seen_pairs(train, users)
         .join(F.broadcast(candidates.select(ITEM, "pop_rank")), ITEM)
         .groupBy(USER)
-        .agg(F.collect_list("pop_rank").alias("seen"))
+        .agg(F.collect_set("pop_rank").alias("seen"))
     )
     positions = (
         target_users(users)

@@ -60,7 +60,7 @@ def recommend_random(
         seen_pairs(train, users)
         .join(F.broadcast(pool), ITEM)
         .groupBy(USER)
-        .agg(F.collect_list("pool_pos").alias("seen"))
+        .agg(F.collect_set("pool_pos").alias("seen"))
     )
     pairs = (
         target_users(users)

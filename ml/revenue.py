@@ -22,7 +22,8 @@ order value. Per evaluated user u: ``value_u`` = sum of the prices of the hit pr
 Confidence intervals: a paired bootstrap over holdout users. Each replicate resamples the
 holdout users with replacement (the same draw for every model), recomputes each model's
 statistic over the resampled users that model evaluates, and the uplift; the interval is
-the (alpha/2, 1 - alpha/2) percentile interval of ``n_boot`` replicates (seeded numpy).
+the (alpha/2, 1 - alpha/2) percentile interval of ``n_boot`` replicates (seeded numpy);
+replicates in which the baseline's value is 0 (uplift undefined) are left out.
 Only per-user aggregates (one row per model and evaluated user) reach the driver.
 
 Output (tidy, one row per model, sorted baseline first then by model):
@@ -120,7 +121,9 @@ def _ratio_to_baseline(sums: np.ndarray, counts: np.ndarray, base: int) -> np.nd
     """Per replicate and model: (sum / count) / (baseline sum / count) - 1."""
     with np.errstate(divide="ignore", invalid="ignore"):
         means = sums / counts
-        return means / means[:, [base]] - 1.0
+        uplift = means / means[:, [base]] - 1.0
+    uplift[~np.isfinite(uplift)] = np.nan  # baseline 0 in this replicate: undefined
+    return uplift
 
 
 def bootstrap_uplift(

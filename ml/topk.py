@@ -18,12 +18,21 @@ def target_users(users: DataFrame) -> DataFrame:
 
 
 def seen_pairs(train: DataFrame, users: DataFrame) -> DataFrame:
-    """Distinct ``(user_id, product_id)`` training pairs of the target users."""
-    return train.select(USER, ITEM).join(target_users(users), USER, "left_semi").distinct()
+    """``(user_id, product_id)`` training rows of the target users.
+
+    Not deduplicated (the training contract has one row per pair, and consumers collect
+    them with ``collect_set``): one shuffle less.
+    """
+    return train.select(USER, ITEM).join(target_users(users), USER, "left_semi")
 
 
 def max_seen(train: DataFrame, users: DataFrame) -> int:
-    """The largest number of distinct training items any target user has (0 if none)."""
+    """The largest number of training rows of any target user (0 if none).
+
+    With one row per (user, product), as the training contract says, this is the largest
+    number of distinct items a target user has seen; with duplicates it is an upper bound,
+    which is all the candidate sizing needs.
+    """
     row = seen_pairs(train, users).groupBy(USER).count().agg(F.max("count")).first()
     return int(row[0]) if row is not None and row[0] is not None else 0
 

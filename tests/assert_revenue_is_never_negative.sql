@@ -37,8 +37,8 @@ final as (
     select
         'fct_order_items' as model_name,
         order_item_id as row_key,
-        'revenue' as column_name,
-        cast(revenue as double) as value
+        'revenue' as measure_name,
+        cast(revenue as double) as measure_value
     from order_items
     where revenue < 0
 
@@ -47,8 +47,8 @@ final as (
     select
         'fct_orders' as model_name,
         order_id as row_key,
-        'revenue' as column_name,
-        cast(revenue as double) as value
+        'revenue' as measure_name,
+        cast(revenue as double) as measure_value
     from orders
     where revenue < 0
 
@@ -57,8 +57,8 @@ final as (
     select
         'revenue_proxy' as model_name,
         product_id as row_key,
-        'revenue' as column_name,
-        cast(revenue as double) as value
+        'revenue' as measure_name,
+        cast(revenue as double) as measure_value
     from revenue_proxy
     where revenue < 0
 
@@ -67,8 +67,8 @@ final as (
     select
         'revenue_proxy' as model_name,
         product_id as row_key,
-        'revenue_proxy' as column_name,
-        cast(revenue_proxy as double) as value
+        'revenue_proxy' as measure_name,
+        cast(revenue_proxy as double) as measure_value
     from revenue_proxy
     where revenue_proxy < 0
 
@@ -77,8 +77,8 @@ final as (
     select
         'product_analytics_summary' as model_name,
         product_id as row_key,
-        'revenue' as column_name,
-        cast(revenue as double) as value
+        'revenue' as measure_name,
+        cast(revenue as double) as measure_value
     from product_analytics_summary
     where revenue < 0
 
@@ -87,8 +87,8 @@ final as (
     select
         'seasonal_demand' as model_name,
         concat_ws('|', period_grain, category, period_year, period_number) as row_key,
-        'revenue' as column_name,
-        cast(revenue as double) as value
+        'revenue' as measure_name,
+        cast(revenue as double) as measure_value
     from seasonal_demand
     where revenue < 0
 

@@ -32,7 +32,7 @@ from pyspark.sql import functions as F
 
 from ml.als.params import AlsParams
 from ml.columns import CATEGORY, ITEM, SCORE, USER, WEIGHT, check_k
-from ml.indexing import check_no_collisions, with_hashed_ids
+from ml.indexing import check_no_collisions, hashed_id, with_hashed_ids
 from ml.popularity import popularity_order, popularity_table
 from ml.topk import empty_int_array, seen_pairs, target_users, top_k_per_user
 
@@ -143,14 +143,18 @@ def score_candidates(
     users: DataFrame,
     k: int,
     user_map: DataFrame,
-    item_map: DataFrame,
     candidates: DataFrame,
     category_lists: DataFrame | None = None,
     item_categories: DataFrame | None = None,
 ) -> DataFrame:
-    """Top-k unseen candidates per target user by ALS score (see the module docstring)."""
+    """Top-k unseen candidates per target user by ALS score (see the module docstring).
+
+    ``user_map`` (``user_id, _user``) restricts scoring to training users: a cold user is
+    never scored with the factors of a training user whose hash it happens to share.
+    """
+    # candidates are training products, whose hashed ids were checked collision-free
     item_factors = (
-        candidates.join(item_map, ITEM)
+        candidates.withColumn("_item", hashed_id(ITEM))
         .join(model.itemFactors.withColumnRenamed("id", "_item"), "_item")
         .select("cand_pos", ITEM, F.col("features").alias("item_features"))
     )
@@ -159,7 +163,7 @@ def score_candidates(
         seen_pairs(train, users)
         .join(F.broadcast(candidates.select(ITEM, "cand_pos")), ITEM)
         .groupBy(USER)
-        .agg(F.collect_list("cand_pos").alias("seen"))
+        .agg(F.collect_set("cand_pos").alias("seen"))
     )
     with_factors = (
         target_users(users)
@@ -238,7 +242,7 @@ def recommend_spark(
     candidates = candidates.localCheckpoint(eager=True)
     n_candidates = candidates.count()
     recs = score_candidates(
-        model, train, users, k, user_map, item_map, candidates, category_lists, item_categories
+        model, train, users, k, user_map, candidates, category_lists, item_categories
     )
     if materialize:
         recs = recs.localCheckpoint(eager=True)

@@ -93,9 +93,7 @@ def results(frames) -> dict[str, tuple[pd.DataFrame, TrainingReport | None]]:
         "random": (recommend_random(train, users, K, seed=3).toPandas(), None),
     }
     for backend in ("spark", "implicit"):
-        recs, report = train_and_recommend(
-            train, users, K, PARAMS, backend=backend, num_blocks=2
-        )
+        recs, report = train_and_recommend(train, users, K, PARAMS, backend=backend, num_blocks=2)
         out[backend] = (recs.toPandas(), report)
     return out
 

@@ -65,14 +65,14 @@ ranked as (
         count(*) over (partition by category) as n_products,
         sum(n_interactions) over (partition by category) as total_interactions,
         row_number() over (
-            partition by category order by n_interactions, product_id
+            partition by category order by n_interactions asc, product_id asc
         ) as ascending_rank,
         row_number() over (
-            partition by category order by n_interactions desc, product_id
+            partition by category order by n_interactions desc, product_id asc
         ) as descending_rank,
         sum(n_interactions) over (
             partition by category
-            order by n_interactions desc, product_id
+            order by n_interactions desc, product_id asc
             rows between unbounded preceding and current row
         ) as cumulative_interactions
     from scoped
@@ -87,9 +87,9 @@ flagged as (
             ceil(n_products * {{ var('popularity_head_product_share') }}) as bigint
         ) as is_head_product,
         total_interactions > 0
-        and cumulative_interactions
-        >= total_interactions * {{ var('popularity_target_interaction_share') }}
-        as has_reached_target
+        and cumulative_interactions >= (
+            total_interactions * {{ var('popularity_target_interaction_share') }}
+        ) as has_reached_target
     from ranked
 
 ),

@@ -14,6 +14,15 @@ order_items as (
 
 ),
 
+data_span as (
+
+    select
+        min(event_date) as first_date,
+        max(event_date) as last_date
+    from interactions
+
+),
+
 daily_interactions as (
 
     select
@@ -63,6 +72,7 @@ daily_periods as (
         year(activity_date) as period_year,
         month(activity_date) as period_number,
         trunc(activity_date, 'MM') as period_start_date,
+        last_day(activity_date) as period_end_date,
         n_interactions,
         n_purchases,
         revenue
@@ -78,6 +88,7 @@ daily_periods as (
         cast(extract(yearofweek from activity_date) as int) as period_year,
         cast(weekofyear(activity_date) as int) as period_number,
         to_date(date_trunc('week', activity_date)) as period_start_date,
+        date_add(to_date(date_trunc('week', activity_date)), 6) as period_end_date,
         n_interactions,
         n_purchases,
         revenue
@@ -85,7 +96,7 @@ daily_periods as (
 
 ),
 
-periods as (
+aggregated as (
 
     select
         period_grain,
@@ -93,6 +104,7 @@ periods as (
         period_year,
         period_number,
         min(period_start_date) as period_start_date,
+        max(period_end_date) as period_end_date,
         sum(n_interactions) as n_interactions,
         sum(n_purchases) as n_purchases,
         cast(sum(revenue) as decimal(18, 2)) as revenue
@@ -101,32 +113,27 @@ periods as (
 
 ),
 
-final as (
+periods as (
+
+    -- a period cut by the start or end of the data is partial: its year-over-year change
+    -- would compare a few days with a whole period
+    select
+        aggregated.*,
+        aggregated.period_start_date >= data_span.first_date
+        and aggregated.period_end_date <= data_span.last_date as is_complete_period
+    from aggregated
+    cross join data_span
+
+),
+
+compared as (
 
     select
-        periods.period_grain,
-        periods.category,
-        periods.period_year,
-        periods.period_number,
-        periods.period_start_date,
-        periods.n_interactions,
-        periods.n_purchases,
-        periods.revenue,
+        periods.*,
         previous_year.n_interactions as n_interactions_prev_year,
         previous_year.n_purchases as n_purchases_prev_year,
         previous_year.revenue as revenue_prev_year,
-        try_divide(
-            cast(periods.n_interactions - previous_year.n_interactions as double),
-            previous_year.n_interactions
-        ) as n_interactions_yoy_change,
-        try_divide(
-            cast(periods.n_purchases - previous_year.n_purchases as double),
-            previous_year.n_purchases
-        ) as n_purchases_yoy_change,
-        try_divide(
-            cast(periods.revenue - previous_year.revenue as double),
-            cast(previous_year.revenue as double)
-        ) as revenue_yoy_change
+        periods.is_complete_period and previous_year.is_complete_period as is_comparable
     from periods
     left join periods as previous_year
         on
@@ -134,6 +141,46 @@ final as (
             and periods.category = previous_year.category
             and periods.period_year - 1 = previous_year.period_year
             and periods.period_number = previous_year.period_number
+
+),
+
+final as (
+
+    select
+        period_grain,
+        category,
+        period_year,
+        period_number,
+        period_start_date,
+        period_end_date,
+        is_complete_period,
+        n_interactions,
+        n_purchases,
+        revenue,
+        n_interactions_prev_year,
+        n_purchases_prev_year,
+        revenue_prev_year,
+        case
+            when is_comparable
+                then try_divide(
+                    cast(n_interactions - n_interactions_prev_year as double),
+                    n_interactions_prev_year
+                )
+        end as n_interactions_yoy_change,
+        case
+            when is_comparable
+                then try_divide(
+                    cast(n_purchases - n_purchases_prev_year as double), n_purchases_prev_year
+                )
+        end as n_purchases_yoy_change,
+        case
+            when is_comparable
+                then try_divide(
+                    cast(revenue - revenue_prev_year as double),
+                    cast(revenue_prev_year as double)
+                )
+        end as revenue_yoy_change
+    from compared
 
 )
 

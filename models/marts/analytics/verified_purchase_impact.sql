@@ -21,7 +21,9 @@ group_stats as (
         count(*) as n_reviews,
         avg(cast(rating as double)) as avg_rating,
         avg(cast(helpful_votes as double)) as avg_helpful_votes,
-        avg(case when helpful_votes > 0 then 1.0 else 0.0 end) as share_with_helpful_votes,
+        try_divide(
+            cast(count_if(helpful_votes > 0) as double), count(*)
+        ) as share_with_helpful_votes,
         avg(cast(review_length as double)) as avg_review_length
     from reviews
     group by is_verified_purchase
@@ -38,7 +40,7 @@ joined as (
         coalesce(group_stats.n_reviews, 0) as n_reviews,
         group_stats.avg_rating,
         group_stats.avg_helpful_votes,
-        cast(group_stats.share_with_helpful_votes as double) as share_with_helpful_votes,
+        group_stats.share_with_helpful_votes,
         group_stats.avg_review_length
     from review_groups
     left join group_stats
