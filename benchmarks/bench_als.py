@@ -172,9 +172,11 @@ def run(root: Path, args: argparse.Namespace, n: int) -> None:
     )
     for name, train_s, score_s in results:
         row = metrics.loc[name]
+        trained = f"{train_s:.1f}" if name.startswith("als_") else "-"
         print(
-            f"{name:<14}{train_s:>10.1f}{score_s:>10.1f}{row.precision_at_k:>10.4f}"
-            f"{row.recall_at_k:>10.4f}{row.catalog_coverage:>10.3f}{row.n_users_evaluated:>8,}"
+            f"{name:<14}{trained:>10}{score_s:>10.1f}{row.precision_at_k:>10.4f}"
+            f"{row.recall_at_k:>10.4f}{row.catalog_coverage:>10.3f}"
+            f"{int(row.n_users_evaluated):>8,}"
         )
     spark.stop()
 

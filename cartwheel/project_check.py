@@ -31,9 +31,8 @@ LAYERS: dict[str, tuple[int, tuple[str, ...]]] = {
     "audit": (3, ("audit_",)),
     "marts/core": (3, ("fct_", "dim_")),
     "marts/analytics": (3, ("",)),
-    "marts/fixture": (3, ("fixture_",)),
     "ml": (4, ("ml_",)),
-    "python_models": (4, ("ml_", "fixture_")),
+    "python_models": (4, ("ml_",)),
 }
 REJECTED_SUFFIX = "_rejected"  # staging's reject tables: `<source>_rejected`
 JOIN = re.compile(r"\bjoin\b", re.IGNORECASE)

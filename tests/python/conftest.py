@@ -32,12 +32,25 @@ class DbtResult:
         return {r["unique_id"]: r["status"] for r in self.run_results.get("results", [])}
 
 
+# The test shop: small enough for CI, large enough for ALS to learn the planted tastes.
+TEST_SHOP = {"interactions": 30_000, "seed": 7, "months": 12}
+
+
 @pytest.fixture(scope="session")
 def cartwheel_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A data home for the session, with a small generated shop as its raw data."""
+    from datetime import date
+
+    from cartwheel.generate import generate_shop
+
     home = tmp_path_factory.mktemp("cartwheel_home")
-    saved = {k: os.environ.get(k) for k in ("CARTWHEEL_HOME", "DBT_PROFILES_DIR")}
+    saved = {
+        k: os.environ.get(k) for k in ("CARTWHEEL_HOME", "DBT_PROFILES_DIR", "CARTWHEEL_RAW_ROOT")
+    }
     os.environ["CARTWHEEL_HOME"] = str(home)
     os.environ["DBT_PROFILES_DIR"] = str(ROOT / "profiles")
+    os.environ.pop("CARTWHEEL_RAW_ROOT", None)
+    generate_shop(home / "raw", start=date(2023, 1, 1), progress=False, **TEST_SHOP)
     yield home
     for key, value in saved.items():
         if value is None:
