@@ -70,6 +70,50 @@ def print_summary(data: str, seconds: float) -> None:
         f"{events[['category', 'event_year', 'event_month']].drop_duplicates().shape[0]:,}"
         " partitions: " + ", ".join(f"{k} {v:,}" for k, v in by_type.items())
     )
+    print_ml_summary()
+
+
+def print_ml_summary() -> None:
+    metrics = table("ml_metrics").set_index("model")
+    runs = table("ml_runs")
+    als_run = runs[runs["model"] == "als"].sort_values("trained_at").iloc[-1]
+    print(
+        f"  ALS        backend {als_run['backend']}, trained in {als_run['train_seconds']:.1f} s,"
+        f" scored in {als_run['score_seconds']:.1f} s"
+    )
+    print("  quality    Precision@10 (recall, NDCG, coverage) on the holdout:")
+    for name in ("als", "popularity", "random"):
+        row = metrics.loc[name]
+        print(
+            f"    {name:<11} {row['precision_at_k']:.4f}  ({row['recall_at_k']:.3f},"
+            f" {row['ndcg_at_k']:.3f}, {row['catalog_coverage']:.1%})"
+            f"  users {int(row['n_users_evaluated']):,}"
+        )
+    ratio = metrics.loc["als", "precision_at_k"] / max(
+        metrics.loc["popularity", "precision_at_k"], 1e-12
+    )
+    print(f"    ALS / popularity = {ratio:.2f}x")
+    revenue = table("ml_revenue_simulation").set_index("model")
+    als, pop = revenue.loc["als"], revenue.loc["popularity"]
+    print(
+        f"  revenue    1,000,000 impressions x 5% x $40 x P@10: popularity "
+        f"${pop['revenue_classic']:,.0f}, ALS ${als['revenue_classic']:,.0f} "
+        f"(uplift {als['uplift_classic']:+.1%}, 95% CI {als['uplift_classic_ci_low']:+.1%}"
+        f" to {als['uplift_classic_ci_high']:+.1%})"
+    )
+    print(
+        f"             price-aware: uplift {als['uplift_price_aware']:+.1%} "
+        f"(CI {als['uplift_price_aware_ci_low']:+.1%} to {als['uplift_price_aware_ci_high']:+.1%})"
+    )
+    ab = table("ml_ab_test").set_index("arm")
+    test = ab.loc["treatment_vs_control"]
+    print(
+        f"  A/B test   CTR control {ab.loc['control', 'ctr']:.2%} vs treatment "
+        f"{ab.loc['treatment', 'ctr']:.2%} (lift {test['ctr_lift']:+.1%},"
+        f" p={test['ctr_p_value']:.2g});"
+        f" conversion {ab.loc['control', 'conversion_rate']:.2%} vs "
+        f"{ab.loc['treatment', 'conversion_rate']:.2%} (p={test['conversion_p_value']:.2g})"
+    )
 
 
 def main() -> int:
