@@ -1,6 +1,7 @@
 """`make docs`: generate the dbt docs site (manifest + catalog) and serve it locally.
 
     python -m cartwheel.docs [--port N] [--host 127.0.0.1] [--no-serve] [--target local]
+                             [--target-path DIR]
 
 1. `dbt docs generate --target <t>` (the dbt next to this Python, the repo as project dir,
    `DBT_PROFILES_DIR` defaulting to `<repo>/profiles`); prints how long it took and how
@@ -9,8 +10,8 @@
 2. serves `target/` (index.html, manifest.json, catalog.json) with Python's http.server on
    `http://<host>:<port>` (port: `--port`, else `$CARTWHEEL_DOCS_PORT`, else 8080).
 
-From Python (and the tests): `generate(target, target_path)` returns the seconds `dbt docs generate` took,
-`serve(directory, host, port)` returns a started `ThreadingHTTPServer`.
+From Python (and the tests): `generate(target, target_path)` runs it and returns its
+seconds; `serve(directory, host, port)` returns a started `ThreadingHTTPServer`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import argparse
 import functools
 import json
 import os
+import re
+import signal
 import subprocess
 import sys
 import threading
@@ -96,10 +99,15 @@ def explain_failure(output: str, target: str) -> str:
             f"the tables are not built yet in {home()}: run `make demo` (or `dbt build "
             f"--target {target}`) first, then `make docs`."
         )
+    if "does not have a target named" in text:
+        return f"there is no target '{target}' in profiles/profiles.yml (try local or thrift)."
+    # Otherwise dbt's own words: the first lines after its last "Encountered an error".
     lines = [line.strip() for line in output.splitlines() if line.strip()]
-    errors = [line for line in lines if "error" in line.lower()]
-    tail = (errors or lines)[-2:]
-    return " / ".join(tail)[:600] if tail else "dbt printed nothing (see logs/dbt.log)."
+    marks = [i for i, line in enumerate(lines) if line.lower().startswith("encountered an error")]
+    tail = lines[marks[-1] + 1 :] if marks else [line for line in lines if "error" in line.lower()]
+    generic = re.compile(r"^(encountered an error:?|[a-z ]*error:?)$", re.IGNORECASE)
+    reasons = [line for line in tail if not generic.match(line)][:2] or lines[-2:]
+    return " / ".join(reasons)[:600] if reasons else "dbt printed nothing (see logs/dbt.log)."
 
 
 def generate(target: str = "local", target_path: Path | None = None) -> float:
@@ -107,8 +115,9 @@ def generate(target: str = "local", target_path: Path | None = None) -> float:
 
     Besides the whole command's wall time (returned), prints the time of the warehouse
     metadata queries behind the catalog: dbt-spark's `show table extended in <schema>`
-    (run while dbt fills its relation cache; the first one also pays for starting the
-    Spark session) and dbt's own "Building catalog" step, which reads that cache.
+    (run while dbt fills its relation cache: the catalog's source), dbt's own "Building
+    catalog" step, which reads that cache, and the first SQL statement, which also starts
+    the Spark session on the local target.
     Raises `DocsError` with a short reason when dbt fails.
     """
     dbt = dbt_binary()
@@ -140,6 +149,8 @@ def generate(target: str = "local", target_path: Path | None = None) -> float:
     catalog_started = catalog_written = None
     last_sql: dict[str, str] = {}  # thread -> SQL it is running
     listings: list[float] = []  # seconds of each `show table extended` query
+    first_statement: float | None = None  # seconds of the first SQL statement
+    first_is_listing = False
     for line in proc.stdout:
         line = line.rstrip("\n")
         try:
@@ -154,8 +165,12 @@ def generate(target: str = "local", target_path: Path | None = None) -> float:
         if name == "SQLQuery":
             last_sql[info.get("thread", "")] = str(data.get("sql", "")).lower()
         elif name == "SQLQueryStatus":
-            if "show table extended" in last_sql.pop(info.get("thread", ""), ""):
-                listings.append(float(data.get("elapsed") or 0.0))
+            elapsed = float(data.get("elapsed") or 0.0)
+            listing = "show table extended" in last_sql.pop(info.get("thread", ""), "")
+            if first_statement is None:
+                first_statement, first_is_listing = elapsed, listing
+            if listing:
+                listings.append(elapsed)
         elif name == "BuildingCatalog":
             catalog_started = _timestamp(event)
         elif name == "CatalogWritten":
@@ -178,11 +193,17 @@ def generate(target: str = "local", target_path: Path | None = None) -> float:
         if catalog_started is not None and catalog_written is not None
         else None
     )
-    print(f"dbt docs generate took {total:.1f} s; of that, catalog generation:", flush=True)
-    if listings:
+    print(f"dbt docs generate took {total:.1f} s, of which:", flush=True)
+    if first_statement is not None:
         print(
-            f"  {sum(listings):5.1f} s  show table extended ({len(listings)} schema(s); the "
-            "first query includes starting the Spark session)",
+            f"  {first_statement:5.1f} s  first SQL statement (starts the Spark session)",
+            flush=True,
+        )
+    if listings:
+        note = ", with the first statement" if first_is_listing else ""
+        print(
+            f"  {sum(listings):5.1f} s  catalog queries: show table extended in "
+            f"{len(listings)} schema(s){note}",
             flush=True,
         )
     if step is not None:
@@ -250,14 +271,21 @@ def main(argv: list[str] | None = None) -> int:
         help="dbt target whose tables the catalog describes (default: local)",
     )
     parser.add_argument(
+        "--target-path",
+        type=Path,
+        default=None,
+        help="where dbt writes the site (default: the project's target/)",
+    )
+    parser.add_argument(
         "--no-serve", action="store_true", help="only generate target/, do not serve it"
     )
     args = parser.parse_args(argv)
     os.environ.setdefault("DBT_PROFILES_DIR", str(PROJECT / "profiles"))
 
-    directory = PROJECT / "target"
+    target_path = args.target_path.resolve() if args.target_path else None
+    directory = target_path or PROJECT / "target"
     try:
-        generate(args.target, None)
+        generate(args.target, target_path)
     except DocsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -279,6 +307,10 @@ def main(argv: list[str] | None = None) -> int:
     host, port = server.server_address[:2]
     print(f"serving the dbt docs site from {directory} at http://{host}:{port}", flush=True)
     print("press Ctrl+C to stop", flush=True)
+    # Stop cleanly on Ctrl+C (even when started in the background, where shells ignore
+    # SIGINT) and on SIGTERM.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         while True:
             time.sleep(3600)

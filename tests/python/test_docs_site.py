@@ -207,11 +207,12 @@ def test_site_loads_without_errors(docs_site: DocsSite, page) -> None:
 def test_project_tree_lists_the_marts(docs_site: DocsSite, page) -> None:
     page, problems = page
     open_site(page, f"{docs_site.url}/#!/overview")
-    # Tree entries: <a class="menu-node" data-nav-unique-id="model.cartwheel.x" title="x">
-    # (the visible label is ellipsised for long names, the title is not).
-    tree = page.locator("a.menu-node[data-nav-unique-id]").evaluate_all(
+    # Tree entries: <a class="menu-node" data-nav-unique-id="model.cartwheel.x"
+    # title="x (protected)">; the visible label is ellipsised for long names, the title not.
+    links = page.locator("a.menu-node[data-nav-unique-id]").evaluate_all(
         "links => Object.fromEntries(links.map(a => [a.dataset.navUniqueId, a.title]))"
     )
+    tree = {uid: title.split(" (", 1)[0] for uid, title in links.items()}
     expected = [
         name
         for name in TREE_MODELS
