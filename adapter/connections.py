@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dbt.adapters.cartwheel.session import CartwheelSessionConnectionWrapper
 from dbt.adapters.contracts.connection import Connection
 from dbt.adapters.spark.connections import SparkConnectionManager, SparkCredentials
 from dbt.adapters.spark.session import SessionConnectionWrapper
-
-from dbt.adapters.cartwheel.session import CartwheelSessionConnectionWrapper
 
 
 @dataclass

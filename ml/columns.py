@@ -14,6 +14,8 @@ Output of every recommender: ``user_id``, ``product_id``, ``rank`` int (1 = best
 
 from __future__ import annotations
 
+import numbers
+
 USER = "user_id"
 ITEM = "product_id"
 WEIGHT = "weight"
@@ -29,6 +31,6 @@ MAX_K = 100_000  # the largest k `max_by(..., k)` accepts
 
 def check_k(k: int) -> int:
     """Validate a list length: a positive whole number no larger than ``MAX_K``."""
-    if isinstance(k, bool) or not isinstance(k, int) or not 0 < k <= MAX_K:
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 0 < k <= MAX_K:
         raise ValueError(f"k must be a whole number between 1 and {MAX_K:,}, got {k!r}")
-    return k
+    return int(k)

@@ -5,7 +5,8 @@ A seeded random pool of training products is drawn once (products ordered by
 precision equals that of a uniform random ranker); each target user gets k products from
 the pool, minus the products they interacted with in training, in the order of
 ``xxhash64(seed, user_id, product_id)``. Deterministic for a given seed and independent of
-partitioning. Cost O(users x pool size), never users x catalogue.
+partitioning. Cost: O(users x pool size) rows through a sort-based top-k, never
+users x catalogue.
 """
 
 from __future__ import annotations

@@ -45,10 +45,11 @@ def empty_int_array() -> Column:
 def top_k_per_user(scored: DataFrame, k: int, tiebreak: Column | str | None = None) -> DataFrame:
     """Keep each user's k best-scored rows: ``user_id, product_id, rank, score``.
 
-    ``scored`` has ``user_id``, ``product_id`` and ``score`` (double). Uses the bounded-heap
-    aggregate ``max_by(value, ordering, k)``: no global sort and no window over the scored
-    pairs, only k rows per user and partition are shuffled. Ties on score are broken by the
-    larger ``tiebreak`` value (default: ``product_id``), so results are deterministic.
+    ``scored`` has ``user_id``, ``product_id`` and ``score`` (double). Uses the aggregate
+    ``max_by(value, ordering, k)``; Spark plans it as a SortAggregate (it sorts its input
+    by user), so feed it a modest number of rows per user (see ``ml.als.spark_backend``
+    for the pre-filter that makes this cheap). Ties on score are broken by the larger
+    ``tiebreak`` value (default: ``product_id``), so results are deterministic.
     """
     check_k(k)
     order = F.col(tiebreak) if isinstance(tiebreak, str) else tiebreak

@@ -111,7 +111,7 @@ def train_and_recommend(
         n_interactions=n_interactions,
         train_seconds=result.train_seconds,
         score_seconds=result.score_seconds,
-        n_target_users=None,
+        n_target_users=result.n_target_users,
         n_candidates=result.n_candidates,
         estimated_implicit_bytes=estimate,
     )

@@ -12,7 +12,7 @@ The estimate (bytes) is deliberately generous:
                             # float32 factors (+ solver copies) and the id -> code maps
   + n_users * k * 100       # the recommendation frame before createDataFrame
 
-At the defaults (rank 16, k 10) 10M interactions, 1M users and 500k items estimate ~3.6 GB,
+At the defaults (rank 16, k 10) 10M interactions, 1M users and 500k items estimate ~3.5 GB,
 so ``auto`` wants ~14 GB available to pick ``implicit``.
 """
 

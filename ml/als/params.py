@@ -39,8 +39,8 @@ class TrainingReport:
     """What one ALS training + scoring run did (one row of the runs table).
 
     ``train_seconds`` covers everything up to a fitted model (for ``implicit`` including
-    ``toPandas`` and building the sparse matrix; for ``spark`` id hashing, the collision
-    check and ``ALS.fit``). ``score_seconds`` covers top-k scoring up to materialised
+    ``toPandas`` and building the sparse matrix; for ``spark`` the dense id maps and
+    ``ALS.fit``). ``score_seconds`` covers top-k scoring up to materialised
     recommendations (for ``implicit`` including ``createDataFrame``).
     """
 
@@ -50,7 +50,7 @@ class TrainingReport:
     n_interactions: int
     train_seconds: float
     score_seconds: float
-    n_target_users: int | None = None
+    n_target_users: int | None = None  # target users that received recommendations
     n_candidates: int | None = None  # items scored per user (spark: <= max_candidates)
     estimated_implicit_bytes: int | None = None
 

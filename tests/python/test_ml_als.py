@@ -7,12 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pytest
-from pyspark.sql import functions as F
 
 from ml.als import AlsParams, TrainingReport, choose_backend, train_and_recommend
 from ml.als.choose import estimate_implicit_bytes
-from ml.als.spark_backend import fit_als, recommend_spark
-from ml.indexing import HashCollisionError
+from ml.als.spark_backend import candidate_items, fit_als, score_candidates
+from ml.indexing import HashCollisionError, check_no_collisions, dense_ids
 from ml.popularity import recommend_popularity
 from ml.random_baseline import recommend_random
 
@@ -136,20 +135,52 @@ def test_training_reports(results, planted: Planted) -> None:
     assert results["spark"][1].n_candidates == planted.train.product_id.nunique()  # exact
 
 
-def test_spark_scores_only_candidates(frames, planted: Planted, spark) -> None:
+@pytest.fixture(scope="module")
+def small_model(frames):
+    train, _, _ = frames
+    return fit_als(train, AlsParams(rank=4, max_iter=3, seed=1), num_blocks=2)
+
+
+def brute_force_top_k(model, user_map, item_map, planted: Planted, k: int) -> pd.DataFrame:
+    """Exact top-k unseen items from the model's factors, in numpy."""
+    users = user_map.join(model.userFactors.withColumnRenamed("id", "_user"), "_user")
+    items = item_map.join(model.itemFactors.withColumnRenamed("id", "_item"), "_item")
+    users, items = users.toPandas(), items.toPandas()
+    scores = np.stack(users.features.map(np.asarray)) @ np.stack(items.features.map(np.asarray)).T
+    seen = planted.train.groupby("user_id").product_id.agg(set)
+    rows = []
+    for u, user_id in enumerate(users.user_id):
+        if user_id not in set(planted.truth.user_id):
+            continue
+        order = [j for j in np.argsort(-scores[u]) if items.product_id[j] not in seen[user_id]]
+        rows += [(user_id, items.product_id[j], r + 1) for r, j in enumerate(order[:k])]
+    return pd.DataFrame(rows, columns=["user_id", "product_id", "rank"])
+
+
+@pytest.mark.parametrize("threshold_sample", [5, 10_000])
+def test_spark_scoring_is_exact(frames, planted: Planted, small_model, threshold_sample) -> None:
     train, _, users = frames
+    model, user_map, item_map = small_model
+    candidates, _ = candidate_items(train, 10_000)
+    recs = score_candidates(
+        model, train, users, 5, user_map, item_map, candidates, threshold_sample=threshold_sample
+    ).toPandas()
+    expected = brute_force_top_k(model, user_map, item_map, planted, 5)
+    merged = expected.merge(recs, on=["user_id", "rank"], suffixes=("_exact", "_ours"))
+    assert len(merged) == len(expected) == len(recs)
+    assert (merged.product_id_exact == merged.product_id_ours).mean() > 0.99  # float ties
+
+
+def test_spark_scores_only_candidates(frames, planted: Planted, small_model, spark) -> None:
+    train, _, users = frames
+    model, user_map, item_map = small_model
     categories = spark.createDataFrame(planted.categories)
-    result = recommend_spark(
-        train,
-        users,
-        5,
-        AlsParams(rank=4, max_iter=3, seed=1),
-        max_candidates=20,
-        item_categories=categories,
-        per_category_candidates=3,
-        num_blocks=2,
+    candidates, lists = candidate_items(
+        train, 8, item_categories=categories, per_category_candidates=3
     )
-    recs = result.recs.toPandas()
+    recs = score_candidates(
+        model, train, users, 5, user_map, item_map, candidates, lists, categories
+    ).toPandas()
     popularity = (
         planted.train.groupby("product_id")
         .agg(n_users=("user_id", "nunique"), total_weight=("weight", "sum"))
@@ -157,24 +188,35 @@ def test_spark_scores_only_candidates(frames, planted: Planted, spark) -> None:
         .merge(planted.categories, on="product_id")
         .sort_values(["n_users", "total_weight", "product_id"], ascending=[False, False, True])
     )
-    global_top = set(popularity.product_id[:20])
+    global_top = set(popularity.product_id[:8])
     category_top = popularity.groupby("category").head(3)
     user_categories = planted.train.merge(planted.categories, on="product_id")[
         ["user_id", "category"]
     ].drop_duplicates()
     allowed = user_categories.merge(category_top, on="category")[["user_id", "product_id"]]
     extra = recs[~recs.product_id.isin(global_top)]
+    assert len(extra) > 0
     assert len(extra.merge(allowed, on=["user_id", "product_id"])) == len(extra)
-    assert result.n_candidates == len(global_top | set(category_top.product_id))
+    assert candidates.count() == len(global_top | set(category_top.product_id))
     assert recs.merge(planted.train, on=["user_id", "product_id"]).empty
+    assert recs.groupby("user_id")["rank"].max().eq(5).all()
 
 
-def test_hash_collision_fails_loudly(frames, monkeypatch) -> None:
-    import ml.indexing
+def test_dense_ids_are_unique_and_dense(spark) -> None:
+    keys = spark.createDataFrame(
+        [(f"k{i}",) for i in range(500)] + [("k1",), (None,)], "key string"
+    )
+    ids = dense_ids(keys, "key", "id", buckets=7).toPandas()
+    assert len(ids) == 500 and ids.key.is_unique
+    assert sorted(ids.id) == list(range(500))
+    again = dense_ids(keys, "key", "id", buckets=7).toPandas()
+    assert ids.set_index("key").id.to_dict() == again.set_index("key").id.to_dict()
 
-    monkeypatch.setattr(ml.indexing, "hashed_id", lambda column: F.lit(7))
-    with pytest.raises(HashCollisionError, match="collided"):
-        fit_als(frames[0], PARAMS)
+
+def test_hash_collision_fails_loudly(spark) -> None:
+    clashing = spark.createDataFrame([("a", 1), ("b", 1), ("c", 2)], "key string, id int")
+    with pytest.raises(HashCollisionError, match="3 distinct keys but 2 distinct ids"):
+        check_no_collisions(clashing, "key", "id")
 
 
 def test_choose_backend() -> None:
