@@ -14,35 +14,39 @@ with
 ] %}
 
 {% for label, parsed, staged, rejected, data_filter, raw_tables in parsed_sources %}
-{{ label }}_counts as (
+    {{ label }}_counts as (
 
-    select
-        '{{ label }}' as source_name,
-        (
-            select count(*) from (
+        select
+            '{{ label }}' as source_name,
+            (
+                select count(*) from (
                 {%- for source_name, table_name in raw_tables %}
-                {%- if not loop.first %} union all{% endif %}
-                {%- if source_name == 'interactions' and table_name == 'events_parquet' %}
-                select 'parquet row' as raw_line from {{ source(source_name, table_name) }}
-                {%- else %}
-                select value as raw_line from {{ source(source_name, table_name) }}
-                {%- endif %}
-                {%- endfor %}
-            ) as raw_lines
-            where {{ data_filter }}
-        ) as raw_rows,
-        (select count(*) from {{ ref(parsed) }} where reject_reason is null) as accepted_rows,
-        (select count(*) from {{ ref(staged) }}) as staged_rows,
-        (select count(*) from {{ ref(rejected) }}) as rejected_rows
+                        {%- if not loop.first %} union all{% endif %}
+                        {%- if source_name == 'interactions' and table_name == 'events_parquet' %}
+                            select 'parquet row' as raw_line
+                            from {{ source(source_name, table_name) }}
+                        {%- else %}
+                            select value as raw_line from {{ source(source_name, table_name) }}
+                        {%- endif %}
+                    {%- endfor %}
+                ) as raw_lines
+                where {{ data_filter }}
+            ) as raw_rows,
+            (
+                select count(*) from {{ ref(parsed) }}
+                where reject_reason is null
+            ) as accepted_rows,
+            (select count(*) from {{ ref(staged) }}) as staged_rows,
+            (select count(*) from {{ ref(rejected) }}) as rejected_rows
 
-),
+    ),
 {% endfor %}
 
 unioned as (
 
     {% for label, _p, _s, _r, _f, _t in parsed_sources %}
-    select * from {{ label }}_counts
-    {% if not loop.last %}union all{% endif %}
+        select * from {{ label }}_counts
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 ),

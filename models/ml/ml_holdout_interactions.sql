@@ -59,7 +59,7 @@ final as (
     from after_cutoff
     inner join train_users on after_cutoff.user_id = train_users.user_id
     inner join train_products on after_cutoff.product_id = train_products.product_id
-    left anti join train
+    left anti join train  -- noqa: ST11
         on
             after_cutoff.user_id = train.user_id
             and after_cutoff.product_id = train.product_id

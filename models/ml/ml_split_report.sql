@@ -42,13 +42,13 @@ final as (
         split.cutoff_at,
         split.last_event_at,
         (select count(*) from train) as n_train_pairs,
-        (select count(distinct user_id) from train) as n_train_users,
-        (select count(distinct product_id) from train) as n_train_products,
+        (select count(distinct train.user_id) from train) as n_train_users,
+        (select count(distinct train.product_id) from train) as n_train_products,
         (select count(*) from holdout) as n_holdout_pairs,
-        (select count(distinct user_id) from holdout) as n_holdout_users,
+        (select count(distinct holdout.user_id) from holdout) as n_holdout_users,
         (select count(*) from users_after_cutoff) as n_users_after_cutoff,
         (select count(*) from users_after_cutoff)
-        - (select count(distinct user_id) from holdout) as n_users_dropped
+        - (select count(distinct holdout.user_id) from holdout) as n_users_dropped
     from split
 
 )

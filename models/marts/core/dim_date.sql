@@ -33,14 +33,14 @@ final as (
 
     select
         days.date_day,
-        year(days.date_day) as year,
-        quarter(days.date_day) as quarter,
-        month(days.date_day) as month,
+        year(days.date_day) as year,  -- noqa: RF04
+        quarter(days.date_day) as quarter,  -- noqa: RF04
+        month(days.date_day) as month,  -- noqa: RF04
         date_format(days.date_day, 'MMMM') as month_name,
         weekofyear(days.date_day) as week_of_year,
-        cast(extract(dayofweek_iso from days.date_day) as int) as day_of_week,
+        cast(extract(dayofweek_iso from days.date_day) as int) as day_of_week,  -- noqa: RF02
         date_format(days.date_day, 'EEEE') as day_name,
-        extract(dayofweek_iso from days.date_day) >= 6 as is_weekend,
+        extract(dayofweek_iso from days.date_day) >= 6 as is_weekend,  -- noqa: RF02
         holidays.holiday_date is not null as is_holiday,
         holidays.holiday_name,
         coalesce(holidays.is_peak_shopping, false) as is_peak_shopping_day

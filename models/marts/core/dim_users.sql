@@ -67,7 +67,7 @@ scored as (
 
     select
         *,
-        cast(ntile(5) over (order by recency_days desc, user_id) as int) as r_score,
+        cast(ntile(5) over (order by recency_days desc, user_id asc) as int) as r_score,
         cast(ntile(5) over (order by n_orders, n_reviews, user_id) as int) as f_score,
         cast(ntile(5) over (order by revenue, user_id) as int) as m_score,
         percent_rank() over (order by revenue) as revenue_percentile

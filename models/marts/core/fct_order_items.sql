@@ -1,5 +1,9 @@
 -- One row per purchased line: revenue at the price paid. Sources without order ids
 -- (REES46) group a user's purchases in one session into one order.
+{% set order_key = [
+    'source_system', 'user_id', 'coalesce(session_id, cast(event_date as string))'
+] %}
+
 with
 
 purchases as (
@@ -15,7 +19,7 @@ final as (
         event_id as order_item_id,
         coalesce(
             order_id,
-            {{ surrogate_key(['source_system', 'user_id', 'coalesce(session_id, cast(event_date as string))']) }}
+            {{ surrogate_key(order_key) }}
         ) as order_id,
         user_id,
         product_id,

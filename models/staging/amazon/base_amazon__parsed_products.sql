@@ -25,11 +25,11 @@ parsed_json as (
 typed as (
 
     select
-        line_id,
-        raw_line,
-        source_file,
-        source_file_modified_at,
-        is_json_object,
+        parsed_json.line_id,
+        parsed_json.raw_line,
+        parsed_json.source_file,
+        parsed_json.source_file_modified_at,
+        parsed_json.is_json_object,
         {{ clean_string('f.parent_asin') }} as product_id,
         {{ clean_string('f.title') }} as product_title,
         {{ clean_string('f.main_category') }} as main_category,

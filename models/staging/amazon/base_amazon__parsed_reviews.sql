@@ -27,11 +27,11 @@ parsed_json as (
 typed as (
 
     select
-        line_id,
-        raw_line,
-        source_file,
-        source_file_modified_at,
-        is_json_object,
+        parsed_json.line_id,
+        parsed_json.raw_line,
+        parsed_json.source_file,
+        parsed_json.source_file_modified_at,
+        parsed_json.is_json_object,
         {{ clean_string('f.user_id') }} as user_id,
         {{ clean_string('f.parent_asin') }} as product_id,
         {{ clean_string('f.asin') }} as asin,
@@ -60,7 +60,8 @@ final as (
             when not is_json_object then 'malformed_json'
             when user_id is null then 'missing_user_id'
             when product_id is null then 'missing_product_id'
-            when reviewed_at is null
+            when
+                reviewed_at is null
                 or reviewed_at < timestamp '1995-01-01'
                 or reviewed_at > timestamp '2100-01-01'
                 then 'bad_timestamp'

@@ -15,7 +15,7 @@ ranked as (
         *,
         row_number() over (
             partition by product_id
-            order by source_file_modified_at desc, source_file desc, raw_line
+            order by source_file_modified_at desc, source_file desc, raw_line asc
         ) as occurrence
     from parsed
 

@@ -61,11 +61,11 @@ unioned as (
 typed as (
 
     select
-        line_id,
-        raw_line,
-        source_file,
-        source_file_modified_at,
-        field_count,
+        unioned.line_id,
+        unioned.raw_line,
+        unioned.source_file,
+        unioned.source_file_modified_at,
+        unioned.field_count,
         {{ clean_string('f.user_id') }} as user_id,
         {{ clean_string('f.item_id') }} as product_id,
         lower({{ clean_string('f.event_type') }}) as event_type,

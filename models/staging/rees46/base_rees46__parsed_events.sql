@@ -35,11 +35,11 @@ split_fields as (
 typed as (
 
     select
-        line_id,
-        raw_line,
-        source_file,
-        source_file_modified_at,
-        field_count,
+        split_fields.line_id,
+        split_fields.raw_line,
+        split_fields.source_file,
+        split_fields.source_file_modified_at,
+        split_fields.field_count,
         try_cast({{ clean_string('f.event_time') }} as timestamp) as event_at,
         lower({{ clean_string('f.event_type') }}) as event_type,
         {{ clean_string('f.product_id') }} as product_id,
