@@ -25,12 +25,9 @@ from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import pandas as pd  # noqa: E402
 
 from cartwheel.generate import generate_shop, parse_count  # noqa: E402
-
-EVENT_WEIGHTS = {"view": 1.0, "cart": 3.0, "purchase": 5.0, "remove_from_cart": 0.0}
-COLUMNS = ["event_time", "event_type", "product_id", "category_code", "price", "user_id"]
+from ml.offline import read_events, split  # noqa: E402
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -44,53 +41,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--driver-memory", default="4g")
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
     return parser.parse_args(argv)
-
-
-def read_events(root: Path) -> pd.DataFrame:
-    """All REES46 event files, with ``weight`` and a parsed UTC ``event_time``."""
-    frames = [
-        pd.read_csv(
-            path,
-            usecols=COLUMNS,
-            dtype={"product_id": str, "user_id": str, "category_code": str, "price": float},
-        )
-        for path in sorted((root / "rees46").glob("events-*.csv.gz"))
-    ]
-    events = pd.concat(frames, ignore_index=True)
-    events["event_time"] = pd.to_datetime(
-        events["event_time"].str.removesuffix(" UTC"), format="%Y-%m-%d %H:%M:%S"
-    )
-    events["weight"] = events["event_type"].map(EVENT_WEIGHTS).fillna(0.0)
-    return events[events["weight"] > 0]
-
-
-def split(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp]:
-    """Training pairs (summed weight, last event) and holdout pairs, at 90 % of the span."""
-    start, end = events["event_time"].min(), events["event_time"].max()
-    cutoff = start + 0.9 * (end - start)
-    before = events[events["event_time"] < cutoff]
-    train = before.groupby(["user_id", "product_id"], as_index=False).agg(
-        weight=("weight", "sum"), last_event_at=("event_time", "max")
-    )
-    after = events[events["event_time"] >= cutoff][["user_id", "product_id"]].drop_duplicates()
-    after = after[
-        after["user_id"].isin(train["user_id"]) & after["product_id"].isin(train["product_id"])
-    ]
-    seen = after.merge(train[["user_id", "product_id"]], how="left", indicator=True)
-    holdout = seen[seen["_merge"] == "left_only"][["user_id", "product_id"]]
-    return train, holdout.reset_index(drop=True), cutoff
-
-
-def products(events: pd.DataFrame) -> pd.DataFrame:
-    """``product_id, category`` (top level of category_code), ``price`` (last seen)."""
-    last = events.sort_values("event_time").groupby("product_id", as_index=False).last()
-    return pd.DataFrame(
-        {
-            "product_id": last["product_id"],
-            "category": last["category_code"].str.split(".").str[0],
-            "price": last["price"],
-        }
-    )
 
 
 def spark_session(driver_memory: str):

@@ -23,6 +23,8 @@ from cartwheel.home import home, raw_root
 PROJECT = Path(__file__).resolve().parents[1]
 SCHEMA = os.environ.get("CARTWHEEL_SCHEMA", "cartwheel")
 DEFAULT_INTERACTIONS = 200_000
+# The demo shop: 2 years of traffic from a fixed seed (the quality test uses the same shop).
+DEMO_SHOP = {"seed": 42, "start": date(2023, 1, 1), "months": 24}
 
 
 def dbt(*args: str) -> None:
@@ -41,9 +43,7 @@ def ensure_shop() -> str:
     if any(root.glob("*/*")):
         return f"existing raw files under {root}"
     n = int(os.environ.get("CARTWHEEL_DEMO_INTERACTIONS", DEFAULT_INTERACTIONS))
-    summary = generate_shop(
-        root, interactions=n, seed=42, start=date(2023, 1, 1), months=24, progress=True
-    )
+    summary = generate_shop(root, interactions=n, progress=True, **DEMO_SHOP)
     return (
         f"a generated shop under {root}: {summary.events:,} events, "
         f"{summary.reviews:,} reviews, {summary.users:,} users, {summary.products:,} products "

@@ -20,6 +20,8 @@ from cartwheel.generate.taxonomy import LEAVES, TOPS
 USER_ID_BASE = 500_000_000
 N_SLOTS = 6
 EXISTING_SHARE = 0.4  # users who were customers before the span starts
+SLOT_CONCENTRATION = 0.6  # Dirichlet concentration of slot weights: lower = more focused tastes
+EXPLORE_BETA = (1.5, 10.0)  # Beta(a, b) share of a user's sessions off their tastes (mean 13 %)
 
 
 @dataclass(frozen=True)
@@ -100,9 +102,9 @@ def build_population(
         leave=leave,
         slot_leaf=slot_leaf,
         slot_brand=slot_brands(rng, slot_leaf, catalog),
-        slot_weight=rng.dirichlet(np.full(N_SLOTS, 0.6), n_users),
+        slot_weight=rng.dirichlet(np.full(N_SLOTS, SLOT_CONCENTRATION), n_users),
         tier=rng.choice(N_TIERS, size=n_users, p=[0.35, 0.4, 0.25]),
-        explore=rng.beta(2.0, 7.0, n_users),
+        explore=rng.beta(*EXPLORE_BETA, n_users),
     )
 
 
