@@ -65,10 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_extra_commands(commands: argparse._SubParsersAction) -> None:
     """Commands that live in their own modules register here."""
     try:
-        from cartwheel import generate
+        from cartwheel import convert, generate
     except ImportError:  # pragma: no cover - during bootstrap
         return
     generate.register(commands)
+    convert.register(commands)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
