@@ -73,10 +73,11 @@ def timed(label: str, func):
 def run(root: Path, args: argparse.Namespace, n: int) -> None:
     from pyspark.sql import functions as F
 
-    from ml.als import AlsParams, train_and_recommend
+    from ml.als import train_and_recommend
     from ml.metrics import ranking_metrics
     from ml.popularity import recommend_popularity
     from ml.random_baseline import recommend_random
+    from ml.settings import from_project
 
     events = timed("read events (pandas)", lambda: read_events(root))
     train_pd, holdout_pd, cutoff = timed("split", lambda: split(events))
@@ -103,7 +104,7 @@ def run(root: Path, args: argparse.Namespace, n: int) -> None:
         frame = func().localCheckpoint()
         results.append((name, 0.0, time.perf_counter() - started))
         recs.append(frame.withColumn("model", F.lit(name)))
-    params = AlsParams()
+    params = from_project(Path(__file__).resolve().parents[1]).als
     for backend in args.backends.split(","):
         frame, report = train_and_recommend(
             train, users, k, params, backend=backend, max_candidates=args.max_candidates

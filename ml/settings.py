@@ -8,6 +8,7 @@ the one place that names and types them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from ml.als.params import AlsParams
@@ -70,3 +71,11 @@ def from_config(config: DbtConfig) -> Settings:
         ab_salt=_get(config, "ab_salt", str, "cartwheel-ab"),
         ab_treatment_share=_get(config, "ab_treatment_share", float, 0.5),
     )
+
+
+def from_project(project_dir: Path) -> Settings:
+    """Settings from the `vars` of a dbt project's `dbt_project.yml` (benchmarks, tests)."""
+    import yaml
+
+    project = yaml.safe_load((Path(project_dir) / "dbt_project.yml").read_text())
+    return from_config(project.get("vars") or {})

@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 from pyspark.sql import functions as F
 
 from cartwheel.demo import DEFAULT_INTERACTIONS, DEMO_SHOP
@@ -21,7 +20,7 @@ from ml.metrics import ranking_metrics
 from ml.offline import read_events, split
 from ml.popularity import recommend_popularity
 from ml.random_baseline import recommend_random
-from ml.settings import from_config
+from ml.settings import from_project
 
 PROJECT = Path(__file__).resolve().parents[2]
 K = 10
@@ -35,7 +34,7 @@ def precision(spark, tmp_path_factory: pytest.TempPathFactory) -> dict[str, floa
     train = spark.createDataFrame(train_pd).localCheckpoint()
     truth = spark.createDataFrame(holdout_pd).localCheckpoint()
     users = truth.select("user_id").distinct()
-    settings = from_config(yaml.safe_load((PROJECT / "dbt_project.yml").read_text())["vars"])
+    settings = from_project(PROJECT)
     als, _ = train_and_recommend(train, users, K, settings.als, backend="implicit")
     recs = (
         als.withColumn("model", F.lit("als"))
