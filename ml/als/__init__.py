@@ -82,37 +82,28 @@ def train_and_recommend(
     )
     if chosen == "implicit":
         result = recommend_implicit(train, users, k, params, reg_scale=implicit_reg_scale)
-        report = TrainingReport(
-            backend="implicit",
-            n_users=n_users,
-            n_items=n_items,
-            n_interactions=n_interactions,
-            train_seconds=result.train_seconds,
-            score_seconds=result.score_seconds,
-            n_target_users=result.n_target_users,
-            n_candidates=n_items,
-            estimated_implicit_bytes=estimate,
+        n_candidates = n_items
+    else:
+        result = recommend_spark(
+            train,
+            users,
+            k,
+            params,
+            max_candidates=max_candidates,
+            item_categories=item_categories,
+            per_category_candidates=per_category_candidates,
+            num_blocks=num_blocks,
         )
-        return result.recs, report
-    result = recommend_spark(
-        train,
-        users,
-        k,
-        params,
-        max_candidates=max_candidates,
-        item_categories=item_categories,
-        per_category_candidates=per_category_candidates,
-        num_blocks=num_blocks,
-    )
+        n_candidates = result.n_candidates
     report = TrainingReport(
-        backend="spark",
+        backend=chosen,
         n_users=n_users,
         n_items=n_items,
         n_interactions=n_interactions,
         train_seconds=result.train_seconds,
         score_seconds=result.score_seconds,
         n_target_users=result.n_target_users,
-        n_candidates=result.n_candidates,
+        n_candidates=n_candidates,
         estimated_implicit_bytes=estimate,
     )
     return result.recs, report

@@ -16,16 +16,8 @@ session_stages as (
     select
         category,
         coalesce(brand, 'unknown') as brand,
-        {{ surrogate_key([
-            'source_system', 'user_id', 'coalesce(session_id, cast(event_date as string))'
-        ]) }} as session_key,
-        max(
-            case event_type
-                when 'view' then 1
-                when 'cart' then 2
-                when 'purchase' then 3
-            end
-        ) as max_stage
+        {{ funnel_session_key() }} as session_key,
+        max({{ funnel_stage('event_type') }}) as max_stage
     from interactions
     where event_type in ('view', 'cart', 'purchase')
     group by category, coalesce(brand, 'unknown'), session_key

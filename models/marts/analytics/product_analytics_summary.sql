@@ -40,16 +40,8 @@ session_stages as (
     -- 3 purchase); a session without a source session id is the user's day
     select
         product_id,
-        {{ surrogate_key([
-            'source_system', 'user_id', 'coalesce(session_id, cast(event_date as string))'
-        ]) }} as session_key,
-        max(
-            case event_type
-                when 'view' then 1
-                when 'cart' then 2
-                when 'purchase' then 3
-            end
-        ) as max_stage
+        {{ funnel_session_key() }} as session_key,
+        max({{ funnel_stage('event_type') }}) as max_stage
     from interactions
     where event_type in ('view', 'cart', 'purchase')
     group by product_id, session_key

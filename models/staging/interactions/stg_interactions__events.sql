@@ -1,4 +1,15 @@
 -- Accepted events of the interaction log, typed, exact duplicates removed.
+{% set event_columns = [
+    'user_id',
+    'product_id',
+    'event_type',
+    'event_at',
+    'price',
+    'category_path',
+    'quantity',
+    'order_id'
+] %}
+-- exact duplicates: the same value in every one of these columns
 with
 
 parsed as (
@@ -13,9 +24,7 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by
-                user_id, product_id, event_type, event_at, price, category_path, quantity,
-                order_id
+            partition by {{ event_columns | join(', ') }}
             order by source_file
         ) as occurrence
     from parsed
@@ -25,10 +34,7 @@ ranked as (
 final as (
 
     select
-        {{ surrogate_key([
-            'user_id', 'product_id', 'event_type', 'event_at', 'price', 'category_path',
-            'quantity', 'order_id'
-        ]) }} as event_id,
+        {{ surrogate_key(event_columns) }} as event_id,
         user_id,
         product_id,
         event_type,

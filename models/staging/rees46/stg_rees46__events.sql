@@ -1,4 +1,16 @@
 -- Accepted REES46 events, typed, exact duplicates removed (counted in the audit model).
+{% set event_columns = [
+    'event_at',
+    'event_type',
+    'product_id',
+    'category_id',
+    'category_code',
+    'brand',
+    'price',
+    'user_id',
+    'session_id'
+] %}
+-- exact duplicates: the same value in every one of these columns
 with
 
 parsed as (
@@ -13,9 +25,7 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by
-                event_at, event_type, product_id, category_id, category_code, brand,
-                price, user_id, session_id
+            partition by {{ event_columns | join(', ') }}
             order by source_file
         ) as occurrence
     from parsed
@@ -25,10 +35,7 @@ ranked as (
 final as (
 
     select
-        {{ surrogate_key([
-            'event_at', 'event_type', 'product_id', 'category_id', 'category_code', 'brand',
-            'price', 'user_id', 'session_id'
-        ]) }} as event_id,
+        {{ surrogate_key(event_columns) }} as event_id,
         user_id,
         product_id,
         event_type,
