@@ -37,6 +37,7 @@ LAYERS: dict[str, tuple[int, tuple[str, ...]]] = {
 REJECTED_SUFFIX = "_rejected"  # staging's reject tables: `<source>_rejected`
 JOIN = re.compile(r"\bjoin\b", re.IGNORECASE)
 COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/|\{#.*?#\}", re.DOTALL)
+JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)  # e.g. `cols | join(', ')`
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ def check(manifest: dict, catalog: dict | None = None) -> list[Problem]:
                 Problem(uid, f"name {name!r} breaks the {folder}/ prefix rule {list(prefixes)}")
             )
         code = COMMENT.sub("", node.get("raw_code", ""))
-        if folder == "staging" and JOIN.search(code):
+        if folder == "staging" and JOIN.search(JINJA.sub("", code)):
             problems.append(Problem(uid, "staging model joins (staging is rename, cast, clean)"))
         depends = node.get("depends_on", {}).get("nodes", [])
         reads_source = any(d.startswith("source.") for d in depends)
