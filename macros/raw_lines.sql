@@ -32,3 +32,20 @@
 {% macro known_event_types() -%}
     ('view', 'cart', 'remove_from_cart', 'purchase')
 {%- endmacro %}
+
+{#-
+  The reject rules every event log shares (first match wins): `case {{ event_reject_rules(n) }}
+  ... end` over a parsed line with `raw_line`, `field_count`, `user_id`, `product_id`,
+  `event_at`, `event_type`, `price_text` and `price`.
+-#}
+{% macro event_reject_rules(n_fields) -%}
+    when trim(raw_line) = '' then 'empty_line'
+    when field_count != {{ n_fields }} then 'wrong_field_count'
+    when user_id is null then 'missing_user_id'
+    when product_id is null then 'missing_product_id'
+    when event_at is null then 'bad_timestamp'
+    when event_type is null or event_type not in {{ known_event_types() }}
+        then 'unknown_event_type'
+    when price_text is not null and price is null then 'non_numeric_price'
+    when price < 0 then 'negative_price'
+{%- endmacro %}

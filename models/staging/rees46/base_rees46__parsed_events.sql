@@ -59,15 +59,7 @@ final as (
     select
         *,
         case
-            when trim(raw_line) = '' then 'empty_line'
-            when field_count != 9 then 'wrong_field_count'
-            when user_id is null then 'missing_user_id'
-            when product_id is null then 'missing_product_id'
-            when event_at is null then 'bad_timestamp'
-            when event_type is null or event_type not in {{ known_event_types() }}
-                then 'unknown_event_type'
-            when price_text is not null and price is null then 'non_numeric_price'
-            when price < 0 then 'negative_price'
+            {{ event_reject_rules(9) }}
         end as reject_reason
     from typed
 
