@@ -82,7 +82,6 @@ def train_and_recommend(
     )
     if chosen == "implicit":
         result = recommend_implicit(train, users, k, params, reg_scale=implicit_reg_scale)
-        n_candidates = n_items
     else:
         result = recommend_spark(
             train,
@@ -94,7 +93,6 @@ def train_and_recommend(
             per_category_candidates=per_category_candidates,
             num_blocks=num_blocks,
         )
-        n_candidates = result.n_candidates
     report = TrainingReport(
         backend=chosen,
         n_users=n_users,
@@ -103,7 +101,7 @@ def train_and_recommend(
         train_seconds=result.train_seconds,
         score_seconds=result.score_seconds,
         n_target_users=result.n_target_users,
-        n_candidates=n_candidates,
+        n_candidates=result.n_candidates,
         estimated_implicit_bytes=estimate,
     )
     return result.recs, report

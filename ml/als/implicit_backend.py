@@ -53,6 +53,11 @@ class ImplicitResult:
     n_interactions: int
     n_target_users: int
 
+    @property
+    def n_candidates(self) -> int:
+        """Items scored per user: every item (the Spark backend prunes)."""
+        return self.n_items
+
 
 def interaction_matrix(pdf: pd.DataFrame, alpha: float) -> tuple[sp.csr_matrix, pd.Index, pd.Index]:
     """CSR (users x items) of ``alpha * weight`` plus the user and item id indexes.

@@ -20,6 +20,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 SHARED = ROOT.parent / "shared" / "data" / "real"
+REES46_SAMPLE = SHARED / "rees46-2019oct-head5k" / "2019-Oct.csv.gz"  # 5,019 real events
 
 
 @dataclass(frozen=True)

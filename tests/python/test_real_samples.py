@@ -12,17 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SHARED, local_table, run_dbt, thrift_query
+from conftest import REES46_SAMPLE, local_table, run_dbt, thrift_query
 
 SCHEMA = "t_real"
-SAMPLE = SHARED / "rees46-2019oct-head5k" / "2019-Oct.csv.gz"
 
 
 @pytest.fixture(scope="module")
 def raw_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("real_raw")
     (root / "rees46").mkdir()
-    shutil.copy(SAMPLE, root / "rees46")
+    shutil.copy(REES46_SAMPLE, root / "rees46")
     return root
 
 

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import ROOT, SHARED, local_table, run_dbt
+from conftest import REES46_SAMPLE, ROOT, local_table, run_dbt
 
 FIXTURES = ROOT / "tests" / "fixtures" / "raw"
 SCHEMA = "t_sources"
@@ -24,7 +24,7 @@ def raw_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("raw")
     shutil.copytree(FIXTURES, root, dirs_exist_ok=True)
     (root / "rees46").mkdir()
-    shutil.copy(SHARED / "rees46-2019oct-head5k" / "2019-Oct.csv.gz", root / "rees46")
+    shutil.copy(REES46_SAMPLE, root / "rees46")
     table = pa.table(
         {
             "user_id": ["pq1", "pq2", None],
@@ -138,7 +138,7 @@ def test_missing_folders_turn_sources_off(tmp_path: Path, cartwheel_home: Path) 
 
 def test_a_file_of_garbage_fails_naming_the_file(tmp_path: Path, cartwheel_home: Path) -> None:
     (tmp_path / "rees46").mkdir()
-    shutil.copy(SHARED / "rees46-2019oct-head5k" / "2019-Oct.csv.gz", tmp_path / "rees46")
+    shutil.copy(REES46_SAMPLE, tmp_path / "rees46")
     (tmp_path / "rees46" / "garbage.csv").write_text("this is not\na csv file;;\n\x00\x01\n")
     env = {"CARTWHEEL_RAW_ROOT": str(tmp_path), "CARTWHEEL_SCHEMA": "t_sources_garbage"}
     result = run_dbt("build", "--select", "+rees46_rejected", env=env)
