@@ -51,8 +51,9 @@ def recommend_popularity(
     users: DataFrame,
     k: int,
     max_candidates: int = DEFAULT_MAX_CANDIDATES,
+    exclude_seen: bool = True,
 ) -> DataFrame:
-    """Top-k popular unseen products per target user.
+    """Top-k popular products per target user (unseen ones unless ``exclude_seen=False``).
 
     Args:
         train: training interactions (``user_id``, ``product_id``, ``weight``, ...).
@@ -60,6 +61,8 @@ def recommend_popularity(
         k: list length.
         max_candidates: cap on ``k + m`` (guards against a bot with a huge history making
             every user's candidate list huge; such a user may then get fewer than k items).
+        exclude_seen: leave out the user's training products (the ``new_items``
+            protocol); ``False`` gives everyone the same top k (``repeat_aware``).
 
     Returns:
         ``user_id, product_id, rank`` (int, 1..k), ``score`` (double: the product's number
@@ -67,13 +70,14 @@ def recommend_popularity(
         fewer rows.
     """
     check_k(k)
-    n_candidates = min(k + max_seen(train, users), max_candidates)
+    n_seen = max_seen(train, users) if exclude_seen else 0
+    n_candidates = min(k + n_seen, max_candidates)
     candidates = top_popular(train, n_candidates).select(
         ITEM, F.col("pop_rank").cast("int").alias("pop_rank"), "n_users"
     )
     all_positions = candidates.agg(F.sort_array(F.collect_list("pop_rank")).alias("cands"))
     seen = (
-        seen_pairs(train, users)
+        seen_pairs(train, users if exclude_seen else users.limit(0))
         .join(F.broadcast(candidates.select(ITEM, "pop_rank")), ITEM)
         .groupBy(USER)
         .agg(F.collect_set("pop_rank").alias("seen"))

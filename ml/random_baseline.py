@@ -27,6 +27,7 @@ def recommend_random(
     k: int,
     seed: int = 42,
     pool_size: int = DEFAULT_POOL_SIZE,
+    exclude_seen: bool = True,
 ) -> DataFrame:
     """k random unseen training products per target user.
 
@@ -37,13 +38,15 @@ def recommend_random(
         seed: random seed (same seed, same lists).
         pool_size: size of the random product pool; raised to ``k + m`` (m = the largest
             training history of a target user) so every user has k unseen candidates.
+        exclude_seen: leave out the user's training products (``new_items``); ``False``
+            draws from the whole pool (``repeat_aware``).
 
     Returns:
         ``user_id, product_id, rank`` (int 1..k), ``score`` (double in [0, 1), the random
         key; higher ranks first).
     """
     check_k(k)
-    n_pool = max(pool_size, k + max_seen(train, users))
+    n_pool = max(pool_size, k + (max_seen(train, users) if exclude_seen else 0))
     key = F.xxhash64(F.lit(int(seed)), F.col(ITEM))
     pool = (
         train.select(ITEM)
@@ -58,7 +61,7 @@ def recommend_random(
     )
     all_positions = pool.agg(F.collect_list("pool_pos").alias("pool"))
     seen = (
-        seen_pairs(train, users)
+        seen_pairs(train, users if exclude_seen else users.limit(0))
         .join(F.broadcast(pool), ITEM)
         .groupBy(USER)
         .agg(F.collect_set("pool_pos").alias("seen"))

@@ -4,13 +4,15 @@ Classic scenario (exactly the business back-of-envelope):
 
     revenue_classic = impressions * conversion_rate * average_order_value * precision_at_k
 
-with ``precision_at_k`` as in ``ml.metrics`` (mean over evaluated users of hits / K;
+with ``precision_at_k`` the mean over the truth users (every user with a truth pair; the
+project passes the purchase target, so a hit is a purchased product) of hits / K, a user
+without a list counting zero hits;
 defaults 1,000,000 impressions, 5 % conversion, 40.0 average order value) and
 ``uplift_classic = revenue_classic / revenue_classic[baseline] - 1`` (= the relative
 precision uplift).
 
 Price-aware scenario: a hit is worth the hit product's real price instead of the average
-order value. Per evaluated user u: ``value_u`` = sum of the prices of the hit products
+order value. Per truth user u: ``value_u`` = sum of the prices of the hit products
 (a hit whose product has no price is worth 0 and counted in ``hits_without_price``). Then
 
     value_per_impression = sum_u value_u / (|U| * K)
@@ -43,7 +45,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from ml.columns import ITEM, MODEL, PRICE, USER, check_k
-from ml.metrics import labelled_recs
+from ml.metrics import labelled_recs, truth_pairs
 
 DEFAULT_IMPRESSIONS = 1_000_000
 DEFAULT_CONVERSION_RATE = 0.05
@@ -175,8 +177,12 @@ def revenue_scenarios(
     n_boot: int = 1000,
     seed: int = 42,
     alpha: float = 0.05,
+    models: list[str] | None = None,
 ) -> pd.DataFrame:
     """Classic and price-aware revenue per model and uplift over ``baseline``.
+
+    Every model is scored on the same users: every user with a truth pair. A user a
+    model has no list for counts with zero hits for that model (not skipped).
 
     Args:
         recs: ``model, user_id, product_id, rank`` (must contain the ``baseline`` model).
@@ -186,6 +192,7 @@ def revenue_scenarios(
         baseline: model the uplifts are relative to.
         impressions, conversion_rate, average_order_value: scenario constants.
         n_boot, seed, alpha: bootstrap replicates, seed and 1 - confidence level.
+        models: the models to report (default: those with a list for a truth user).
 
     Returns:
         pandas DataFrame with ``REVENUE_COLUMNS`` (see the module docstring).
@@ -194,23 +201,31 @@ def revenue_scenarios(
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be in (0, 1), got {alpha}")
     values = per_user_values(recs, truth, products, k)
-    models = sorted(values[MODEL].unique().tolist()) if len(values) else []
+    if models is None:
+        models = sorted(values[MODEL].unique().tolist()) if len(values) else []
+    models = list(models)
     if baseline not in models:
-        raise ValueError(f"baseline model {baseline!r} has no evaluated users; models: {models}")
+        raise ValueError(f"baseline model {baseline!r} is not among the models {models}")
     models.remove(baseline)
     models.insert(0, baseline)
-    users = pd.Index(values[USER].unique())
-    hits = _pivot(values, "hits", users, models)
-    hit_value = _pivot(values, "hit_value", users, models)
+    users = pd.Index(truth_pairs(truth).select(USER).distinct().toPandas()[USER])
+    hits = np.nan_to_num(_pivot(values, "hits", users, models))
+    hit_value = np.nan_to_num(_pivot(values, "hit_value", users, models))
 
-    summary = values.groupby(MODEL).agg(
-        n_users_evaluated=(USER, "size"),
-        hits=("hits", "sum"),
-        hits_without_price=("hits_without_price", "sum"),
-        hit_value=("hit_value", "sum"),
+    summary = (
+        values.groupby(MODEL)
+        .agg(
+            hits=("hits", "sum"),
+            hits_without_price=("hits_without_price", "sum"),
+            hit_value=("hit_value", "sum"),
+        )
+        .reindex(models)
+        .fillna(0)
     )
-    summary = summary.reindex(models)
-    precision = summary["hits"] / (summary["n_users_evaluated"] * k)
+    summary["n_users_evaluated"] = len(users)
+    precision = (summary["hits"] / (summary["n_users_evaluated"] * k)).where(
+        summary["n_users_evaluated"] > 0
+    )
     revenue = precision.map(
         lambda p: classic_revenue(p, impressions, conversion_rate, average_order_value)
     )

@@ -21,6 +21,7 @@ class DbtConfig(Protocol):
 @dataclass(frozen=True)
 class Settings:
     top_k: int
+    metric_ks: tuple[int, ...]
     als: AlsParams
     als_backend: str
     als_max_candidates: int
@@ -33,6 +34,11 @@ class Settings:
     revenue_ci_alpha: float
     ab_salt: str
     ab_treatment_share: float
+
+    @property
+    def list_length(self) -> int:
+        """How many items each list holds: enough for the headline K and every metric K."""
+        return max(self.top_k, *self.metric_ks)
 
 
 def _get(config: DbtConfig, key: str, cast: type, default: Any) -> Any:
@@ -47,11 +53,35 @@ def _get(config: DbtConfig, key: str, cast: type, default: Any) -> Any:
         ) from exc
 
 
+def _ks(config: DbtConfig, key: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    """A list var (``[5, 10, 20]``; dbt renders it as a string) as sorted unique ints."""
+    value = config.get(key, None)
+    if value is None or value == "":
+        return default
+    if isinstance(value, str):
+        import ast
+
+        try:
+            value = ast.literal_eval(value)
+        except (SyntaxError, ValueError) as exc:
+            raise ValueError(f"model config {key!r} = {value!r} is not a list of K") from exc
+    if isinstance(value, int | float | str):
+        value = [value]
+    try:
+        ks = tuple(sorted({int(float(v)) for v in value}))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"model config {key!r} = {value!r} is not a list of K") from exc
+    if not ks or min(ks) < 1:
+        raise ValueError(f"model config {key!r} = {value!r}: every K must be >= 1")
+    return ks
+
+
 def from_config(config: DbtConfig) -> Settings:
     """Settings from a dbt Python model's `dbt.config` (defaults match dbt_project.yml)."""
     seed = _get(config, "random_seed", int, 42)
     return Settings(
         top_k=_get(config, "top_k", int, 10),
+        metric_ks=_ks(config, "ml_metric_ks", (5, 10, 20)),
         als=AlsParams(
             rank=_get(config, "als_rank", int, 64),
             max_iter=_get(config, "als_max_iter", int, 15),

@@ -1,5 +1,7 @@
-"""Revenue per model: the classic scenario and a price-aware estimate with a bootstrap CI."""
+"""Revenue per model on the purchase target of the headline protocol: the classic scenario
+and a price-aware estimate with a bootstrap CI (a hit is a purchased product)."""
 
+from ml.evaluation import slice_truth
 from ml.revenue import revenue_scenarios
 from ml.settings import from_config
 
@@ -7,10 +9,14 @@ from ml.settings import from_config
 def model(dbt, session):
     dbt.config(materialized="table")
     s = from_config(dbt.config)
+    protocol = dbt.ref("ml_evaluation_protocol").first()["headline_protocol"]
     products = dbt.ref("dim_products").selectExpr("product_id", "current_price as price")
+    recs = dbt.ref("ml_recommendations").where(
+        f"protocol = '{protocol}' and model in ('popularity', 'als')"
+    )
     table = revenue_scenarios(
-        dbt.ref("ml_recommendations").filter("model in ('popularity', 'als')"),
-        dbt.ref("ml_holdout_interactions"),
+        recs,
+        slice_truth(dbt.ref("ml_holdout_interactions"), "purchase", protocol),
         products,
         k=s.top_k,
         baseline="popularity",
@@ -20,5 +26,8 @@ def model(dbt, session):
         n_boot=s.revenue_bootstrap_samples,
         seed=s.seed,
         alpha=s.revenue_ci_alpha,
+        models=["popularity", "als"],
     )
+    table.insert(1, "protocol", protocol)
+    table.insert(1, "target", "purchase")
     return session.createDataFrame(table)

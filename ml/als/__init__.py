@@ -53,6 +53,7 @@ def train_and_recommend(
     per_category_candidates: int = 0,
     implicit_reg_scale: str = "mean",
     num_blocks: int | None = None,
+    exclude_seen: bool = True,
 ) -> tuple[DataFrame, TrainingReport]:
     """Train ALS on ``train`` and recommend k unseen products to each target user.
 
@@ -68,6 +69,8 @@ def train_and_recommend(
         max_candidates, item_categories, per_category_candidates: Spark candidate set.
         implicit_reg_scale: ``"mean"`` or ``"none"`` (see ``ml.als.implicit_backend``).
         num_blocks: Spark ALS user/item blocks (default MLlib's 10; small data: fewer).
+        exclude_seen: leave out the user's training products (``new_items``); ``False``
+            lets them be recommended (``repeat_aware``).
 
     Returns:
         ``(recs, report)``: recs ``user_id, product_id, rank`` (int 1..k), ``score``
@@ -81,7 +84,9 @@ def train_and_recommend(
         backend, n_interactions, n_users, n_items, memory_budget_bytes, params.rank, k
     )
     if chosen == "implicit":
-        result = recommend_implicit(train, users, k, params, reg_scale=implicit_reg_scale)
+        result = recommend_implicit(
+            train, users, k, params, reg_scale=implicit_reg_scale, exclude_seen=exclude_seen
+        )
     else:
         result = recommend_spark(
             train,
@@ -92,6 +97,7 @@ def train_and_recommend(
             item_categories=item_categories,
             per_category_candidates=per_category_candidates,
             num_blocks=num_blocks,
+            exclude_seen=exclude_seen,
         )
     report = TrainingReport(
         backend=chosen,

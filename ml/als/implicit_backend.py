@@ -113,8 +113,10 @@ def top_k_frame(
     user_ids: pd.Index,
     item_ids: pd.Index,
     batch_users: int = BATCH_USERS,
+    exclude_seen: bool = True,
 ) -> pd.DataFrame:
-    """Top-k unseen items for the given user codes, as ``user_id, product_id, rank, score``."""
+    """Top-k items (unseen unless ``exclude_seen=False``) for the given user codes, as
+    ``user_id, product_id, rank, score``."""
     n_items = matrix.shape[1]
     n = min(k, n_items)
     frames = []
@@ -122,7 +124,7 @@ def top_k_frame(
         for start in range(0, len(codes), batch_users):
             batch = codes[start : start + batch_users]
             ids, scores = model.recommend(
-                batch, matrix[batch], N=n, filter_already_liked_items=True
+                batch, matrix[batch], N=n, filter_already_liked_items=exclude_seen
             )
             ids = np.asarray(ids).reshape(len(batch), -1)
             scores = np.asarray(scores, dtype=np.float64).reshape(len(batch), -1)
@@ -156,6 +158,7 @@ def recommend_implicit(
     k: int,
     params: AlsParams,
     reg_scale: str = "mean",
+    exclude_seen: bool = True,
 ) -> ImplicitResult:
     """Train ``implicit`` ALS on the driver and return top-k unseen items per target user.
 
@@ -177,7 +180,7 @@ def recommend_implicit(
     wanted = users.select(F.col(USER).cast("string")).distinct().toPandas()[USER]
     codes = user_ids.get_indexer(wanted.dropna())
     codes = np.sort(codes[codes >= 0])
-    frame = top_k_frame(model, matrix, codes, k, user_ids, item_ids)
+    frame = top_k_frame(model, matrix, codes, k, user_ids, item_ids, exclude_seen=exclude_seen)
     recs = spark.createDataFrame(frame, schema=REC_SCHEMA)
     scored = time.perf_counter()
     return ImplicitResult(

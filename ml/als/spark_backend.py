@@ -161,6 +161,7 @@ def score_candidates(
     category_lists: DataFrame | None = None,
     item_categories: DataFrame | None = None,
     threshold_sample: int = DEFAULT_THRESHOLD_SAMPLE,
+    exclude_seen: bool = True,
 ) -> DataFrame:
     """Top-k unseen candidates per target user by ALS score (see the module docstring).
 
@@ -183,7 +184,7 @@ def score_candidates(
     )
     global_positions = candidates.where("is_global").agg(F.collect_list("cand_pos").alias("cands"))
     seen = (
-        seen_pairs(train, users)
+        seen_pairs(train, users if exclude_seen else users.limit(0))
         .join(F.broadcast(candidates.select(ITEM, "cand_pos")), ITEM)
         .groupBy(USER)
         .agg(F.collect_set("cand_pos").alias("seen"))
@@ -252,6 +253,7 @@ def recommend_spark(
     num_blocks: int | None = None,
     materialize: bool = True,
     threshold_sample: int = DEFAULT_THRESHOLD_SAMPLE,
+    exclude_seen: bool = True,
 ) -> SparkResult:
     """Train MLlib ALS and return top-k unseen candidates per target user.
 
@@ -269,6 +271,8 @@ def recommend_spark(
         materialize: compute the recommendations now (``localCheckpoint``), so that
             ``score_seconds`` is real and downstream reads do not retrain; otherwise the
             returned DataFrame is lazy and ``score_seconds`` only covers planning.
+        exclude_seen: leave out the user's training products (``new_items``); ``False``
+            scores them too (``repeat_aware``).
 
     Returns:
         ``SparkResult`` with ``recs``: ``user_id, product_id, rank`` (int 1..k), ``score``
@@ -296,6 +300,7 @@ def recommend_spark(
         category_lists,
         item_categories,
         threshold_sample,
+        exclude_seen,
     )
     n_target_users = None
     if materialize:

@@ -18,6 +18,7 @@ final as (
 
     select
         recommendations.model,
+        recommendations.protocol,
         recommendations.user_id,
         recommendations.rank,
         recommendations.product_id,

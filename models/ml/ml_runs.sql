@@ -18,12 +18,14 @@ recommendations as (
 metrics as (
 
     select * from {{ ref('ml_metrics') }}
+    where is_headline
 
 ),
 
 split as (
 
     select * from {{ ref('ml_split_report') }}
+    where window_name = 'test'
 
 ),
 
@@ -60,7 +62,7 @@ final as (
         )) as params,
         split.first_event_at as train_start_at,
         split.cutoff_at,
-        split.last_event_at as holdout_end_at,
+        split.holdout_end_at,
         split.n_train_pairs,
         split.n_holdout_pairs,
         split.n_holdout_users,
@@ -72,7 +74,9 @@ final as (
         metrics.ndcg_at_k,
         metrics.map_at_k,
         metrics.hit_rate_at_k,
-        metrics.catalog_coverage
+        metrics.catalog_coverage,
+        metrics.target,
+        metrics.protocol
     from runs
     inner join metrics on runs.model = metrics.model
     cross join split

@@ -1,4 +1,4 @@
--- What the split kept and dropped: the numbers a reader of the metrics needs.
+-- What each split window kept and dropped: the numbers a reader of the metrics needs.
 with
 
 interactions as (
@@ -7,49 +7,91 @@ interactions as (
 
 ),
 
-split as (
+windows as (
 
-    select * from {{ ref('ml_split_cutoff') }}
+    select * from {{ ref('ml_split_windows') }}
 
 ),
 
 train as (
 
-    select * from {{ ref('ml_train_interactions') }}
+    select * from {{ ref('ml_split_train') }}
 
 ),
 
 holdout as (
 
-    select * from {{ ref('ml_holdout_interactions') }}
+    select * from {{ ref('ml_split_holdout') }}
 
 ),
 
-users_after_cutoff as (
+train_sizes as (
 
-    select distinct interactions.user_id
+    select
+        window_name,
+        count(*) as n_train_pairs,
+        count(distinct user_id) as n_train_users,
+        count(distinct product_id) as n_train_products
+    from train
+    group by window_name
+
+),
+
+holdout_sizes as (
+
+    select
+        window_name,
+        count(*) as n_holdout_pairs,
+        count_if(is_purchase) as n_holdout_purchase_pairs,
+        count_if(is_repeat) as n_holdout_repeat_pairs,
+        count(distinct user_id) as n_holdout_users,
+        count(distinct case when is_warm_user then user_id end) as n_holdout_warm_users,
+        count(distinct case when not is_warm_user then user_id end) as n_holdout_cold_users
+    from holdout
+    group by window_name
+
+),
+
+users_in_window as (
+
+    select
+        windows.window_name,
+        count(distinct interactions.user_id) as n_users_in_window
     from interactions
-    cross join split
-    where interactions.event_at >= split.cutoff_at and interactions.interaction_weight > 0
+    inner join windows
+        on
+            interactions.event_at >= windows.cutoff_at
+            and interactions.event_at < windows.holdout_end_at
+    where interactions.interaction_weight > 0
+    group by windows.window_name
 
 ),
 
 final as (
 
     select
-        'global_time_cutoff' as split_name,
-        split.first_event_at,
-        split.cutoff_at,
-        split.last_event_at,
-        (select count(*) from train) as n_train_pairs,
-        (select count(distinct train.user_id) from train) as n_train_users,
-        (select count(distinct train.product_id) from train) as n_train_products,
-        (select count(*) from holdout) as n_holdout_pairs,
-        (select count(distinct holdout.user_id) from holdout) as n_holdout_users,
-        (select count(*) from users_after_cutoff) as n_users_after_cutoff,
-        (select count(*) from users_after_cutoff)
-        - (select count(distinct holdout.user_id) from holdout) as n_users_dropped
-    from split
+        windows.window_name,
+        windows.window_role,
+        windows.fold,
+        windows.first_event_at,
+        windows.cutoff_at,
+        windows.holdout_end_at,
+        coalesce(train_sizes.n_train_pairs, 0) as n_train_pairs,
+        coalesce(train_sizes.n_train_users, 0) as n_train_users,
+        coalesce(train_sizes.n_train_products, 0) as n_train_products,
+        coalesce(holdout_sizes.n_holdout_pairs, 0) as n_holdout_pairs,
+        coalesce(holdout_sizes.n_holdout_purchase_pairs, 0) as n_holdout_purchase_pairs,
+        coalesce(holdout_sizes.n_holdout_repeat_pairs, 0) as n_holdout_repeat_pairs,
+        coalesce(holdout_sizes.n_holdout_users, 0) as n_holdout_users,
+        coalesce(holdout_sizes.n_holdout_warm_users, 0) as n_holdout_warm_users,
+        coalesce(holdout_sizes.n_holdout_cold_users, 0) as n_holdout_cold_users,
+        coalesce(users_in_window.n_users_in_window, 0) as n_users_in_window,
+        coalesce(users_in_window.n_users_in_window, 0)
+        - coalesce(holdout_sizes.n_holdout_users, 0) as n_users_dropped
+    from windows
+    left join train_sizes on windows.window_name = train_sizes.window_name
+    left join holdout_sizes on windows.window_name = holdout_sizes.window_name
+    left join users_in_window on windows.window_name = users_in_window.window_name
 
 )
 

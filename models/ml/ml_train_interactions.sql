@@ -1,32 +1,25 @@
--- Training data: per user and product, the summed implicit-feedback weight of events
--- strictly before the cutoff (pairs whose weight sums to 0 carry no signal and are left out).
+-- Training data of the test window (see ml_split_train and ml_split_windows).
 with
 
-interactions as (
+split_train as (
 
-    select * from {{ ref('fct_interactions') }}
-
-),
-
-split as (
-
-    select * from {{ ref('ml_split_cutoff') }}
+    select * from {{ ref('ml_split_train') }}
 
 ),
 
 final as (
 
     select
-        interactions.user_id,
-        interactions.product_id,
-        sum(interactions.interaction_weight) as weight,
-        count(*) as n_events,
-        max(interactions.event_at) as last_event_at
-    from interactions
-    cross join split
-    where interactions.event_at < split.cutoff_at
-    group by interactions.user_id, interactions.product_id
-    having sum(interactions.interaction_weight) > 0
+        user_id,
+        product_id,
+        weight,
+        n_events,
+        n_purchases,
+        n_purchase_days,
+        last_event_at,
+        last_purchase_at
+    from split_train
+    where window_name = 'test'
 
 )
 

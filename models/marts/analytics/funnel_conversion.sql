@@ -8,16 +8,15 @@ interactions as (
 
 ),
 
-session_stages as (
+session_events as (
 
-    -- the furthest stage each session reached within the category and brand
-    -- (1 view, 2 cart, 3 purchase: a purchase implies a cart implies a view);
+    -- which funnel events each session has with the category and brand's products;
     -- a session without a source session id is the user's day
     select
         category,
         coalesce(brand, 'unknown') as brand,
         {{ funnel_session_key() }} as session_key,
-        max({{ funnel_stage('event_type') }}) as max_stage
+        {{ funnel_session_flags() }}
     from interactions
     where event_type in ('view', 'cart', 'purchase')
     group by category, coalesce(brand, 'unknown'), session_key
@@ -29,10 +28,8 @@ funnel as (
     select
         category,
         brand,
-        count_if(max_stage >= 1) as n_view_sessions,
-        count_if(max_stage >= 2) as n_cart_sessions,
-        count_if(max_stage >= 3) as n_purchase_sessions
-    from session_stages
+        {{ funnel_session_counts() }}
+    from session_events
     group by category, brand
 
 ),
@@ -45,13 +42,11 @@ final as (
         n_view_sessions,
         n_cart_sessions,
         n_purchase_sessions,
-        try_divide(cast(n_cart_sessions as double), n_view_sessions) as view_to_cart_rate,
-        try_divide(
-            cast(n_purchase_sessions as double), n_cart_sessions
-        ) as cart_to_purchase_rate,
-        try_divide(
-            cast(n_purchase_sessions as double), n_view_sessions
-        ) as view_to_purchase_rate
+        n_view_cart_sessions,
+        n_cart_purchase_sessions,
+        n_view_purchase_sessions,
+        n_purchase_sessions_without_cart,
+        {{ funnel_rates() }}
     from funnel
 
 )

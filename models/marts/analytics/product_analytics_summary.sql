@@ -34,14 +34,14 @@ event_counts as (
 
 ),
 
-session_stages as (
+session_events as (
 
-    -- the furthest funnel stage each session reached for the product (1 view, 2 cart,
-    -- 3 purchase); a session without a source session id is the user's day
+    -- which funnel events each session has with the product; a session without a
+    -- source session id is the user's day
     select
         product_id,
         {{ funnel_session_key() }} as session_key,
-        max({{ funnel_stage('event_type') }}) as max_stage
+        {{ funnel_session_flags() }}
     from interactions
     where event_type in ('view', 'cart', 'purchase')
     group by product_id, session_key
@@ -52,10 +52,8 @@ funnel as (
 
     select
         product_id,
-        count_if(max_stage >= 1) as n_view_sessions,
-        count_if(max_stage >= 2) as n_cart_sessions,
-        count_if(max_stage >= 3) as n_purchase_sessions
-    from session_stages
+        {{ funnel_session_counts() }}
+    from session_events
     group by product_id
 
 ),
@@ -88,15 +86,13 @@ final as (
         coalesce(funnel.n_view_sessions, 0) as n_view_sessions,
         coalesce(funnel.n_cart_sessions, 0) as n_cart_sessions,
         coalesce(funnel.n_purchase_sessions, 0) as n_purchase_sessions,
-        try_divide(
-            cast(funnel.n_cart_sessions as double), funnel.n_view_sessions
-        ) as view_to_cart_rate,
-        try_divide(
-            cast(funnel.n_purchase_sessions as double), funnel.n_cart_sessions
-        ) as cart_to_purchase_rate,
-        try_divide(
-            cast(funnel.n_purchase_sessions as double), funnel.n_view_sessions
-        ) as view_to_purchase_rate,
+        coalesce(funnel.n_view_cart_sessions, 0) as n_view_cart_sessions,
+        coalesce(funnel.n_cart_purchase_sessions, 0) as n_cart_purchase_sessions,
+        coalesce(funnel.n_view_purchase_sessions, 0) as n_view_purchase_sessions,
+        coalesce(
+            funnel.n_purchase_sessions_without_cart, 0
+        ) as n_purchase_sessions_without_cart,
+        {{ funnel_rates('funnel.') }},
         cast(coalesce(sales.n_units_sold, 0) as bigint) as n_units_sold,
         cast(coalesce(sales.revenue, 0) as decimal(18, 2)) as revenue,
         products.average_rating,

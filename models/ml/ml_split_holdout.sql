@@ -1,0 +1,128 @@
+{{ config(partition_by=['window_name']) }}
+
+-- Holdout truth of every window (ml_split_windows): one row per user and product with a
+-- positive-weight event in [cutoff_at, holdout_end_at), for products seen in the window's
+-- training data (no model can recommend another). Flags say which evaluation each row
+-- belongs to: `is_purchase` (the purchase target: a purchase event, or a verified-purchase
+-- review), `is_repeat` (the pair is already in training: truth only under the
+-- repeat_aware protocol) and `is_warm_user` (the user has training history).
+with
+
+interactions as (
+
+    select * from {{ ref('fct_interactions') }}
+
+),
+
+reviews as (
+
+    select * from {{ ref('fct_reviews') }}
+
+),
+
+windows as (
+
+    select * from {{ ref('ml_split_windows') }}
+
+),
+
+train as (
+
+    select * from {{ ref('ml_split_train') }}
+
+),
+
+verified_reviews as (
+
+    select distinct
+        user_id,
+        product_id,
+        reviewed_at
+    from reviews
+    where is_verified_purchase
+
+),
+
+in_window as (
+
+    select
+        windows.window_name,
+        interactions.user_id,
+        interactions.product_id,
+        interactions.event_at,
+        interactions.event_type = 'purchase'
+        or verified_reviews.user_id is not null as is_purchase_event
+    from interactions
+    inner join windows
+        on
+            interactions.event_at >= windows.cutoff_at
+            and interactions.event_at < windows.holdout_end_at
+    left join verified_reviews
+        on
+            interactions.event_type = 'review'
+            and interactions.user_id = verified_reviews.user_id
+            and interactions.product_id = verified_reviews.product_id
+            and interactions.event_at = verified_reviews.reviewed_at
+    where interactions.interaction_weight > 0
+
+),
+
+pairs as (
+
+    select
+        window_name,
+        user_id,
+        product_id,
+        min(event_at) as first_event_at,
+        bool_or(is_purchase_event) as is_purchase
+    from in_window
+    group by window_name, user_id, product_id
+
+),
+
+train_users as (
+
+    select distinct
+        window_name,
+        user_id
+    from train
+
+),
+
+train_products as (
+
+    select distinct
+        window_name,
+        product_id
+    from train
+
+),
+
+final as (
+
+    select
+        pairs.user_id,
+        pairs.product_id,
+        pairs.first_event_at,
+        pairs.is_purchase,
+        train.user_id is not null as is_repeat,
+        train_users.user_id is not null as is_warm_user,
+        pairs.window_name
+    from pairs
+    inner join train_products
+        on
+            pairs.window_name = train_products.window_name
+            and pairs.product_id = train_products.product_id
+    left join train
+        on
+            pairs.window_name = train.window_name
+            and pairs.user_id = train.user_id
+            and pairs.product_id = train.product_id
+    left join train_users
+        on
+            pairs.window_name = train_users.window_name
+            and pairs.user_id = train_users.user_id
+
+)
+
+select * from final

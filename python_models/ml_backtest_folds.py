@@ -1,0 +1,39 @@
+"""The same recommenders and parameters on every rolling backtest fold (ml_split_windows):
+one row per fold, model, target, protocol, population and K."""
+
+import pandas as pd
+
+from ml.evaluation import EVALUATION_SCHEMA
+from ml.settings import from_config
+from ml.windows import evaluate_window, window_rows
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    settings = from_config(dbt.config)
+    windows = (
+        dbt.ref("ml_split_windows")
+        .where("window_role = 'backtest'")
+        .select("window_name", "fold")
+        .orderBy("fold")
+        .collect()
+    )
+    train = dbt.ref("ml_split_train")
+    holdout = dbt.ref("ml_split_holdout")
+    categories = dbt.ref("dim_products").select("product_id", "category")
+    tables = []
+    for window in windows:
+        table = evaluate_window(
+            window_rows(train, window["window_name"]),
+            window_rows(holdout, window["window_name"]),
+            settings,
+            categories,
+        )
+        if len(table):  # a fold before the data starts has nothing to evaluate
+            table.insert(0, "fold", int(window["fold"]))
+            table.insert(0, "window_name", window["window_name"])
+            tables.append(table)
+    schema = "window_name string, fold int, " + EVALUATION_SCHEMA
+    if not tables:
+        return session.createDataFrame([], schema=schema)
+    return session.createDataFrame(pd.concat(tables, ignore_index=True), schema=schema)
