@@ -73,32 +73,74 @@ def print_summary(data: str, seconds: float) -> None:
     print_ml_summary()
 
 
+def headline_leaderboard(metrics: pd.DataFrame, backtest: pd.DataFrame) -> pd.DataFrame:
+    """The headline slice per model, with each figure's backtest mean and spread."""
+    head = metrics[metrics["is_headline"]].set_index("model")
+    target, protocol, k = head["target"].iloc[0], head["protocol"].iloc[0], int(head["k"].iloc[0])
+    spread = backtest[
+        (backtest["target"] == target)
+        & (backtest["protocol"] == protocol)
+        & (backtest["population"] == "all")
+        & (backtest["k"] == k)
+    ].pivot(index="model", columns="metric", values=["mean_value", "std_value"])
+    spread.columns = [f"{metric}_{stat}" for stat, metric in spread.columns]
+    board = head.join(spread, how="left")
+    return board.sort_values("precision_at_k", ascending=False)
+
+
+def _spread(row: pd.Series, metric: str) -> str:
+    mean, std = row.get(f"{metric}_mean_value"), row.get(f"{metric}_std_value")
+    if mean is None or pd.isna(mean):
+        return "n/a"
+    return f"{mean:.4f} ± {0.0 if pd.isna(std) else std:.4f}"
+
+
 def print_ml_summary() -> None:
-    metrics = table("ml_metrics").set_index("model")
+    metrics = table("ml_metrics")
+    backtest = table("ml_backtest")
+    protocol_row = table("ml_evaluation_protocol").iloc[0]
+    board = headline_leaderboard(metrics, backtest)
+    first = board.iloc[0]
+    k = int(first["k"])
     runs = table("ml_runs")
     als_run = runs[runs["model"] == "als"].sort_values("trained_at").iloc[-1]
     print(
         f"  ALS        backend {als_run['backend']}, trained in {als_run['train_seconds']:.1f} s,"
         f" scored in {als_run['score_seconds']:.1f} s"
     )
-    print("  quality    Precision@10 (recall, NDCG, coverage) on the holdout:")
-    for name in ("als", "popularity", "random"):
-        row = metrics.loc[name]
-        print(
-            f"    {name:<11} {row['precision_at_k']:.4f}  ({row['recall_at_k']:.3f},"
-            f" {row['ndcg_at_k']:.3f}, {row['catalog_coverage']:.1%})"
-            f"  users {int(row['n_users_evaluated']):,}"
-        )
-    ratio = metrics.loc["als", "precision_at_k"] / max(
-        metrics.loc["popularity", "precision_at_k"], 1e-12
+    print(
+        f"  headline   target {first['target']}, protocol {first['protocol']} "
+        f"({protocol_row['headline_protocol_reason']}), all {int(first['n_users']):,} "
+        f"holdout users with truth, K={k}"
     )
-    print(f"    ALS / popularity = {ratio:.2f}x")
+    folds = int(backtest["n_folds"].max()) if len(backtest) else 0
+    print(
+        f"  leaderboard  Precision@{k} on the test window | backtest mean ± std over {folds}"
+        f" folds | recall | NDCG | coverage | users without a list:"
+    )
+    for model, row in board.iterrows():
+        print(
+            f"    {model:<11} {row['precision_at_k']:.4f} | {_spread(row, 'precision_at_k')} |"
+            f" {row['recall_at_k']:.3f} | {row['ndcg_at_k']:.3f} | {row['catalog_coverage']:.1%}"
+            f" | {int(row['n_users_without_recs']):,}"
+        )
+    selection = table("ml_model_selection")
+    chosen = selection[
+        (selection["target"] == first["target"]) & (selection["protocol"] == first["protocol"])
+    ]
+    if len(chosen):
+        print(
+            f"  chosen     {chosen['chosen_model'].iloc[0]} (best NDCG@{k} on the validation "
+            "window; the test window is never used to choose)"
+        )
     revenue = table("ml_revenue_simulation").set_index("model")
     als, pop = revenue.loc["als"], revenue.loc["popularity"]
     print(
-        f"  revenue    1,000,000 impressions x 5% x $40 x P@10: popularity "
-        f"${pop['revenue_classic']:,.0f}, ALS ${als['revenue_classic']:,.0f} "
-        f"(uplift {als['uplift_classic']:+.1%}, 95% CI {als['uplift_classic_ci_low']:+.1%}"
+        f"  revenue    {int(pop['impressions']):,} impressions x {pop['conversion_rate']:.1%}"
+        f" x ${pop['average_order_value']:,.2f} x purchase Precision@{int(pop['k'])} "
+        f"({pop['protocol']}): popularity ${pop['revenue_classic']:,.0f}, "
+        f"ALS ${als['revenue_classic']:,.0f} (uplift {als['uplift_classic']:+.1%}, "
+        f"{als['ci_level']:.0%} CI {als['uplift_classic_ci_low']:+.1%}"
         f" to {als['uplift_classic_ci_high']:+.1%})"
     )
     print(
@@ -110,8 +152,8 @@ def print_ml_summary() -> None:
     print(
         f"  A/B test   CTR control {ab.loc['control', 'ctr']:.2%} vs treatment "
         f"{ab.loc['treatment', 'ctr']:.2%} (lift {test['ctr_lift']:+.1%},"
-        f" p={test['ctr_p_value']:.2g});"
-        f" conversion {ab.loc['control', 'conversion_rate']:.2%} vs "
+        f" p={test['ctr_p_value']:.2g}); purchase conversion"
+        f" {ab.loc['control', 'conversion_rate']:.2%} vs "
         f"{ab.loc['treatment', 'conversion_rate']:.2%} (p={test['conversion_p_value']:.2g})"
     )
 

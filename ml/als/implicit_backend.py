@@ -1,6 +1,7 @@
 """Single-machine ALS with the ``implicit`` library (the driver-side backend).
 
 Data path: ``train.toPandas()`` (through Arrow) -> integer codes with ``pandas.factorize``
+(sorted, so the order Spark returns rows in never changes the model)
 (on the driver by design: this backend is for data that fits in one machine's memory) ->
 scipy CSR user x item matrix -> ``implicit`` ALS -> batched ``model.recommend`` -> pandas ->
 ``createDataFrame`` (Arrow again).
@@ -65,8 +66,9 @@ def interaction_matrix(pdf: pd.DataFrame, alpha: float) -> tuple[sp.csr_matrix, 
     Duplicate (user, item) rows are summed; rows with weight <= 0 or null are dropped.
     """
     pdf = pdf[pdf[WEIGHT].notna() & (pdf[WEIGHT] > 0)]
-    user_codes, user_ids = pd.factorize(pdf[USER], sort=False)
-    item_codes, item_ids = pd.factorize(pdf[ITEM], sort=False)
+    # sorted codes: the same data gives the same model whatever order Spark returns rows in
+    user_codes, user_ids = pd.factorize(pdf[USER], sort=True)
+    item_codes, item_ids = pd.factorize(pdf[ITEM], sort=True)
     values = alpha * pdf[WEIGHT].to_numpy(dtype=np.float64)
     matrix = sp.csr_matrix(
         (values.astype(np.float32), (user_codes, item_codes)),

@@ -11,10 +11,23 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
-from conftest import DbtResult, ServerInfo, local_table, thrift_query
+from conftest import ROOT, DbtResult, ServerInfo, local_table, thrift_query
 
-ML_TABLES = ("ml_recommendations", "ml_metrics", "ml_revenue_simulation", "ml_ab_test", "ml_runs")
+ML_TABLES = (
+    "ml_recommendations",
+    "ml_metrics",
+    "ml_validation_metrics",
+    "ml_model_selection",
+    "ml_backtest_folds",
+    "ml_backtest",
+    "ml_revenue_simulation",
+    "ml_ab_test",
+    "ml_runs",
+)
+VARS = yaml.safe_load((ROOT / "dbt_project.yml").read_text())["vars"]
+K = VARS["top_k"]
 
 
 def read(target: str, table: str, request: pytest.FixtureRequest) -> pd.DataFrame:
@@ -37,30 +50,106 @@ def test_build_is_green(target: str, request: pytest.FixtureRequest) -> None:
         assert statuses[f"model.cartwheel.{table}"] == "success"
 
 
+def holdout_of_test_window(home: Path) -> pd.DataFrame:
+    holdout = local_table(home, "ml_split_holdout")
+    return holdout[holdout["window_name"].astype(str) == "test"]
+
+
 @pytest.mark.parametrize("target", ["local", "thrift"])
-def test_als_beats_popularity_beats_random(target: str, request: pytest.FixtureRequest) -> None:
+def test_every_slice_is_reported_and_revenue_uses_purchases(
+    target: str, request: pytest.FixtureRequest
+) -> None:
     request.getfixturevalue(f"built_{target}")
-    metrics = read(target, "ml_metrics", request).set_index("model")
-    precision = metrics["precision_at_k"].astype(float)
-    assert precision["als"] > precision["popularity"] > precision["random"], precision
-    assert (metrics["n_users_evaluated"].astype(int) > 0).all()
+    metrics = read(target, "ml_metrics", request)
+    ks = sorted({K, *VARS["ml_metric_ks"]})
+    # 3 models x 2 targets x 2 protocols x 3 populations x every K
+    assert len(metrics) == 3 * 2 * 2 * 3 * len(ks)
+    headline = metrics[metrics["is_headline"].astype(bool)]
+    assert sorted(headline["model"]) == ["als", "popularity", "random"]
+    assert set(headline["population"]) == {"all"} and set(headline["k"].astype(int)) == {K}
+    assert (headline["n_users"].astype(int) > 0).all()
+    # the revenue figure is the purchase target of the headline protocol, priced by the vars
+    protocol = headline["protocol"].iloc[0]
+    revenue = read(target, "ml_revenue_simulation", request).set_index("model")
+    assert set(revenue["target"]) == {"purchase"} and set(revenue["protocol"]) == {protocol}
+    purchase = metrics[
+        (metrics["target"] == "purchase")
+        & (metrics["protocol"] == protocol)
+        & (metrics["population"] == "all")
+        & (metrics["k"].astype(int) == K)
+    ].set_index("model")
+    scale = (
+        VARS["revenue_impressions"]
+        * VARS["revenue_conversion_rate"]
+        * VARS["revenue_average_order_value"]
+    )
+    for model in ("popularity", "als"):
+        # two implementations (ml.revenue, ml.evaluation) of the same purchase precision
+        precision = float(purchase.loc[model, "precision_at_k"])
+        assert float(revenue.loc[model, "revenue_classic"]) == pytest.approx(scale * precision)
+        assert int(revenue.loc[model, "n_users_evaluated"]) == int(purchase.loc[model, "n_users"])
     ab = read(target, "ml_ab_test", request).set_index("arm")
     assert set(ab.index) == {"control", "treatment", "treatment_vs_control"}
-    revenue = read(target, "ml_revenue_simulation", request).set_index("model")
-    classic = revenue["revenue_classic"].astype(float)
-    expected = 1_000_000 * 0.05 * 40 * precision["als"]
-    assert classic["als"] == pytest.approx(expected)
+    assert set(ab["protocol"]) == {protocol}
 
 
-def test_recommendations_exclude_training_items(
+def test_metrics_match_an_independent_pandas_computation(
+    built_local: DbtResult, cartwheel_home: Path
+) -> None:
+    """Precision@K and recall@K per slice recomputed from the built tables with pandas."""
+    recs = local_table(cartwheel_home, "ml_recommendations")
+    recs = recs[recs["rank"] <= K]
+    holdout = holdout_of_test_window(cartwheel_home)
+    metrics = local_table(cartwheel_home, "ml_metrics")
+    metrics = metrics[metrics["k"] == K].set_index(["model", "target", "protocol", "population"])
+    checked = 0
+    for (target, protocol), truth in {
+        ("interaction", "new_items"): holdout[~holdout["is_repeat"]],
+        ("interaction", "repeat_aware"): holdout,
+        ("purchase", "repeat_aware"): holdout[holdout["is_purchase"]],
+    }.items():
+        for population, users in {
+            "warm": truth[truth["is_warm_user"]],
+            "cold": truth[~truth["is_warm_user"]],
+            "all": truth,
+        }.items():
+            n_truth = users.groupby("user_id").size()
+            for model in ("popularity", "als"):
+                lists = recs[(recs["model"] == model) & (recs["protocol"] == protocol)]
+                hits = lists.merge(users[["user_id", "product_id"]], on=["user_id", "product_id"])
+                per_user = hits.groupby("user_id").size().reindex(n_truth.index, fill_value=0)
+                row = metrics.loc[(model, target, protocol, population)]
+                assert int(row["n_users"]) == len(n_truth)
+                if len(n_truth):
+                    assert row["precision_at_k"] == pytest.approx((per_user / K).mean())
+                    assert row["recall_at_k"] == pytest.approx((per_user / n_truth).mean())
+                    checked += 1
+    assert checked >= 8
+
+
+def test_cold_users_are_evaluated_and_als_cannot_serve_them(
+    built_local: DbtResult, cartwheel_home: Path
+) -> None:
+    metrics = local_table(cartwheel_home, "ml_metrics")
+    cold = metrics[(metrics["population"] == "cold") & (metrics["k"] == K)]
+    cold = cold[(cold["target"] == "interaction")].set_index(["model", "protocol"])
+    assert (cold["n_users"] > 0).all(), "the test shop has cold holdout users"
+    als = cold.loc[("als", "new_items")]
+    assert als["n_users_without_recs"] == als["n_users"] and als["precision_at_k"] == 0
+    assert cold.loc[("popularity", "new_items"), "n_users_without_recs"] == 0
+
+
+def test_new_items_lists_exclude_training_items_repeat_aware_lists_may_not(
     built_local: DbtResult, cartwheel_home: Path
 ) -> None:
     recs = local_table(cartwheel_home, "ml_recommendations")
-    train = local_table(cartwheel_home, "ml_train_interactions")
+    train = local_table(cartwheel_home, "ml_split_train")
+    train = train[train["window_name"].astype(str) == "test"]
     seen = recs.merge(train, on=["user_id", "product_id"])
-    assert seen.empty, seen.head()
+    assert seen[seen["protocol"] == "new_items"].empty
+    assert not seen[seen["protocol"] == "repeat_aware"].empty
     assert set(recs["model"]) == {"popularity", "als", "random"}
-    assert recs.groupby(["model", "user_id"])["rank"].max().max() <= 10
+    assert recs["rank"].max() == max(K, *VARS["ml_metric_ks"])
 
 
 def test_local_tables_are_parquet_under_the_data_home(
