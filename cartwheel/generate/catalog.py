@@ -4,6 +4,12 @@ Products are numbered leaf by leaf (ids 1000000+i), so like REES46 ids they clus
 category. Popularity is heavy-tailed (lognormal within a leaf times the leaf's traffic),
 prices are lognormal around the leaf's median with a brand premium, and each product lands
 in a price tier (budget / mid / premium tertile within its leaf) that users have tastes for.
+
+Products have a life cycle: launches are spread evenly from `PRE_SPAN_MONTHS` before the span
+to its end, a product is busiest in the months after its launch (a launch buzz), then fades
+with its own time scale (median `FADE_MONTHS`) and is delisted once it has faded to
+`DELIST_AT` of its launch level; so new products keep replacing old ones. The first product
+of each leaf is a staple that stays listed, so no leaf ever runs empty.
 """
 
 from __future__ import annotations
@@ -19,7 +25,11 @@ CATEGORY_ID_BASE = 2_053_013_552_000_000_000
 LEGACY_CATEGORY_ID_BASE = 2_103_807_459_500_000_000
 UNCODED_SHARE = 0.10  # products filed under a legacy category id without a category_code
 UNBRANDED_SHARE = 0.10
-LAUNCHED_AT_START = 0.72
+PRE_SPAN_MONTHS = 36.0  # launches run evenly from this many months before the span to its end
+FADE_MONTHS = 12.0  # median e-folding time of a product's popularity after launch
+DELIST_AT = 0.15  # a product is delisted when its popularity has faded to this share
+FADE_SPREAD = 0.5  # lognormal sigma of the fade time across products
+BUZZ = 1.5  # extra popularity right after launch, decaying over ~2 months
 N_TIERS = 3
 
 
@@ -38,6 +48,8 @@ class Catalog:
     popularity: np.ndarray  # float64 base popularity weight
     quality: np.ndarray  # float64 latent quality (drives ratings)
     launch: np.ndarray  # float64 launch time in months from the span start (< 0: before)
+    fade: np.ndarray  # float64 months for popularity to fall by 1/e after launch
+    delist: np.ndarray  # float64 months from the span start when it leaves (inf: staple)
     drift: np.ndarray  # float64 monthly log price drift
     on_sale: np.ndarray  # bool: discounted in November
     model: np.ndarray  # str model name
@@ -108,17 +120,28 @@ def category_ids(rng: np.random.Generator, leaf: np.ndarray) -> tuple[np.ndarray
     return np.where(coded, coded_ids[leaf], legacy_ids[leaf]), coded
 
 
+def staples(leaf: np.ndarray) -> np.ndarray:
+    """The first product of each leaf."""
+    return np.searchsorted(leaf, np.arange(len(LEAVES)))
+
+
 def launch_months(rng: np.random.Generator, leaf: np.ndarray, months: int) -> np.ndarray:
-    """Most products exist before the span starts; the rest launch during it."""
-    n = len(leaf)
-    launch = np.where(
-        rng.random(n) < LAUNCHED_AT_START,
-        -rng.uniform(0.0, 36.0, n),
-        rng.uniform(0.0, months, n),
-    )
-    first_of_leaf = np.searchsorted(leaf, np.arange(len(LEAVES)))
+    """Launch times spread evenly from before the span to its end; each leaf starts stocked."""
+    launch = rng.uniform(-PRE_SPAN_MONTHS, months, len(leaf))
+    first_of_leaf = staples(leaf)
     launch[first_of_leaf] = np.minimum(launch[first_of_leaf], -1.0)
     return launch
+
+
+def life_times(
+    rng: np.random.Generator, leaf: np.ndarray, months: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(launch, fade, delist) per product, in months from the span start."""
+    launch = launch_months(rng, leaf, months)
+    fade = rng.lognormal(np.log(FADE_MONTHS), FADE_SPREAD, len(leaf))
+    delist = launch + fade * np.log(1.0 / DELIST_AT)
+    delist[staples(leaf)] = np.inf
+    return launch, fade, delist
 
 
 def build_catalog(rng: np.random.Generator, n_products: int, months: int) -> Catalog:
@@ -137,6 +160,7 @@ def build_catalog(rng: np.random.Generator, n_products: int, months: int) -> Cat
     within *= (price / median[leaf]) ** -0.3
     popularity = traffic[leaf] * within / np.bincount(leaf, within)[leaf]
     category_id, coded = category_ids(rng, leaf)
+    launch, fade, delist = life_times(rng, leaf, months)
     brand_quality = rng.normal(0.0, 0.4, len(brand_names))
     return Catalog(
         product_id=PRODUCT_ID_BASE + np.arange(len(leaf), dtype=np.int64),
@@ -149,7 +173,9 @@ def build_catalog(rng: np.random.Generator, n_products: int, months: int) -> Cat
         tier=price_tiers(leaf, price),
         popularity=popularity,
         quality=rng.normal(0.0, 1.0, len(leaf)) + brand_quality[brand],
-        launch=launch_months(rng, leaf, months),
+        launch=launch,
+        fade=fade,
+        delist=delist,
         drift=rng.normal(0.0, 0.008, len(leaf)),
         on_sale=rng.random(len(leaf)) < 0.3,
         model=model_names(rng, len(leaf)),
@@ -157,12 +183,27 @@ def build_catalog(rng: np.random.Generator, n_products: int, months: int) -> Cat
     )
 
 
+def life_cycle(catalog: Catalog, when: float) -> np.ndarray:
+    """Relative popularity at `when` (months from the span start): zero before launch and
+    after delisting, a buzz after launch, then an exponential fade."""
+    age = when - catalog.launch
+    grown = np.maximum(age, 0.0)
+    buzz = 1.0 + BUZZ * np.exp(-grown / 2.0)
+    listed = (age > 0) & (when < catalog.delist)
+    return np.where(listed, buzz * np.exp(-grown / catalog.fade), 0.0)
+
+
 def monthly_weights(catalog: Catalog, month_index: int) -> np.ndarray:
-    """Popularity in a month: zero before launch, a launch buzz, then slow ageing."""
-    age = month_index + 0.5 - catalog.launch
-    buzz = 1.0 + 1.5 * np.exp(-np.maximum(age, 0.0) / 2.0)
-    ageing = np.exp(-np.maximum(age, 0.0) / 60.0)
-    return np.where(age > 0, catalog.popularity * buzz * ageing, 0.0)
+    """Popularity in a month: base popularity times the life cycle, each leaf at its traffic.
+
+    Within a leaf, new products take share from fading ones; the leaf's total stays the same.
+    """
+    weight = catalog.popularity * life_cycle(catalog, month_index + 0.5)
+    n_leaves = len(LEAVES)
+    base = np.bincount(catalog.leaf, catalog.popularity, n_leaves)
+    now = np.bincount(catalog.leaf, weight, n_leaves)
+    scale = np.divide(base, now, out=np.zeros(n_leaves), where=now > 0)
+    return weight * scale[catalog.leaf]
 
 
 def monthly_prices(catalog: Catalog, month_index: int, calendar_month: int) -> np.ndarray:

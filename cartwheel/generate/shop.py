@@ -34,9 +34,17 @@ from cartwheel.generate.events import (
     simulate_month,
 )
 from cartwheel.generate.meta import RatingTally, meta_records
+from cartwheel.generate.replenish import (
+    Restocks,
+    add_owned,
+    no_restocks,
+    restock_sessions,
+    schedule_restocks,
+    split_restocks,
+)
 from cartwheel.generate.reviews import Reviews, month_reviews, no_reviews, review_records, split_due
 from cartwheel.generate.taxonomy import LEAVES
-from cartwheel.generate.users import Population, build_population, monthly_activity
+from cartwheel.generate.users import Population, build_population, monthly_activity, tastes_at
 from cartwheel.generate.writers import (
     dictionary,
     event_times,
@@ -164,6 +172,8 @@ def month_context(
     population: Population,
     samplers: Samplers,
     seasons: np.ndarray,
+    deal_norm: float = 1.0,
+    owned: np.ndarray | None = None,
 ) -> MonthContext:
     """Reweight the samplers for `month` and bundle what sessions are drawn from."""
     samplers.reweight(monthly_weights(catalog, month.index))
@@ -174,9 +184,11 @@ def month_context(
         month=month,
         user_cdf=np.cumsum(activity),
         leaf_season=seasons[:, month.first_day.month - 1],
-        population=population,
+        population=tastes_at(population, month.index),
         catalog=catalog,
         samplers=samplers,
+        deal_norm=deal_norm,
+        owned=np.zeros(0, dtype=np.int64) if owned is None else owned,
     )
 
 
@@ -284,19 +296,31 @@ def build_world(
 
 
 class ShopWriter:
-    """Writes month after month under `root`, carrying reviews that fall due later."""
+    """Writes month after month under `root`, carrying reviews and restocks due later and
+    the durables each user has bought."""
 
-    def __init__(self, root: Path, world: World, progress: Progress) -> None:
+    def __init__(self, root: Path, world: World, progress: Progress, deal_norm: float) -> None:
         self.root, self.world, self.progress = root, world, progress
+        self.deal_norm = deal_norm
         self.pending = no_reviews()
+        self.restocks: Restocks = no_restocks()
+        self.owned = np.zeros(0, dtype=np.int64)
         self.tally = RatingTally(world.catalog.size)
         self.seen_users = np.zeros(world.population.size, dtype=bool)
         self.events = self.reviews = self.verified = 0
 
     def write_month(self, rng: np.random.Generator, month: Month, budget: int) -> None:
         w = self.world
-        ctx = month_context(month, w.catalog, w.population, w.samplers, w.seasons)
-        sessions, events = simulate_month(rng, ctx, budget)
+        ctx = month_context(
+            month, w.catalog, w.population, w.samplers, w.seasons, self.deal_norm, self.owned
+        )
+        due, self.restocks = split_restocks(self.restocks, month.end)
+        restock = restock_sessions(rng, ctx, due, budget)
+        sessions, events = simulate_month(rng, ctx, budget, restock)
+        self.restocks = Restocks.concat(
+            [self.restocks, schedule_restocks(rng, ctx, sessions, events)]
+        )
+        self.owned = add_owned(self.owned, ctx, sessions, events)
         table = rees46_table(rng, ctx, sessions, events, w.labels)
         write_events_csv(self.root / "rees46" / f"events-{month.label}.csv.gz", table)
         self.seen_users[sessions.user[events.session]] = True
@@ -326,14 +350,22 @@ class ShopWriter:
         }
 
 
+def mean_deal(calendar: list[Month]) -> float:
+    """The traffic-weighted mean purchase multiplier of holiday deals over the span."""
+    weights = np.concatenate([m.day_weights for m in calendar])
+    deals = np.concatenate([m.deal_factor for m in calendar])
+    return float((weights * deals).sum() / weights.sum())
+
+
 def write_shop(
     root: Path, interactions: int, seed: int, start: date, months: int, progress: Progress
 ) -> dict[str, int]:
     """Generate and write everything under `root`; returns the counts for the summary."""
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3 + months)]
     catalog_rng, users_rng, meta_rng, month_rngs = rngs[0], rngs[1], rngs[2], rngs[3:]
-    writer = ShopWriter(root, build_world(catalog_rng, users_rng, interactions, months), progress)
     calendar = build_months(start, months)
+    world = build_world(catalog_rng, users_rng, interactions, months)
+    writer = ShopWriter(root, world, progress, mean_deal(calendar))
     budgets = split_budget(interactions, np.array([m.day_weights.sum() for m in calendar]))
     for month, budget, rng in zip(calendar, budgets, month_rngs, strict=True):
         writer.write_month(rng, month, int(budget))

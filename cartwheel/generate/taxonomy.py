@@ -2,7 +2,8 @@
 
 Category codes follow the REES46 style (`top.sub.leaf`, lowercase, underscores), brands are
 lowercase as in REES46. Each leaf carries a median price (USD) and a relative traffic weight;
-the generator scales both into a catalog.
+the generator scales both into a catalog. Consumable leaves (beauty, diapers, printer
+cartridges) also carry a replenishment cycle: their buyers come back for the same product.
 """
 
 from __future__ import annotations
@@ -12,11 +13,20 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Leaf:
-    """One leaf category: its dotted REES46 code, median price and relative traffic."""
+    """One leaf category: its dotted REES46 code, median price and relative traffic.
+
+    `cycle_days` > 0 marks a consumable: a buyer runs out after about that many days and may
+    buy the same product again (replenishment). Durables have 0.
+    """
 
     code: str
     median_price: float
     traffic: float
+    cycle_days: float = 0.0
+
+    @property
+    def consumable(self) -> bool:
+        return self.cycle_days > 0
 
     @property
     def top(self) -> str:
@@ -103,7 +113,7 @@ LEAVES: tuple[Leaf, ...] = (
     Leaf("kids.carriage", 260.0, 0.6),
     Leaf("kids.dolls", 30.0, 0.4),
     Leaf("kids.skates", 50.0, 0.3),
-    Leaf("kids.fmcg.diapers", 22.0, 0.5),
+    Leaf("kids.fmcg.diapers", 22.0, 0.5, cycle_days=30.0),
     Leaf("sport.bicycle", 380.0, 0.8),
     Leaf("sport.trainer", 290.0, 0.4),
     Leaf("sport.tennis", 70.0, 0.2),
@@ -116,7 +126,10 @@ LEAVES: tuple[Leaf, ...] = (
     Leaf("country_yard.cultivator", 340.0, 0.2),
     Leaf("country_yard.watering", 35.0, 0.3),
     Leaf("medicine.tools.tonometer", 45.0, 0.3),
-    Leaf("stationery.cartrige", 30.0, 0.3),
+    Leaf("stationery.cartrige", 30.0, 0.3, cycle_days=75.0),
+    Leaf("beauty.skin_care", 22.0, 0.9, cycle_days=45.0),
+    Leaf("beauty.hair_care", 12.0, 0.6, cycle_days=40.0),
+    Leaf("beauty.fragrance", 55.0, 0.5, cycle_days=120.0),
 )
 
 TOPS: tuple[str, ...] = tuple(dict.fromkeys(leaf.top for leaf in LEAVES))
@@ -157,6 +170,10 @@ _BRAND_LISTS: dict[str, str] = {
     "country_yard": "husqvarna gardena makita champion patriot bosch huter",
     "medicine": "omron and microlife beurer b-well",
     "stationery": "hp canon epson brother xerox cactus",
+    "beauty": (
+        "loreal nivea garnier shiseido estel dove pantene vichy lancome creed clinique "
+        "la-roche-posay"
+    ),
 }
 BRANDS: dict[str, tuple[str, ...]] = {
     top: tuple(names.split()) for top, names in _BRAND_LISTS.items()

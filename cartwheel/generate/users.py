@@ -1,15 +1,17 @@
-"""The shoppers: heavy-tailed activity, a lifetime in the shop and planted, stable tastes.
+"""The shoppers: heavy-tailed activity, a lifetime in the shop and slowly drifting tastes.
 
-Each user likes one to three top-level categories and spreads a sparse Dirichlet over a few
-"taste slots" in them; a slot is a leaf plus a favourite brand in that leaf. Users also have a
+Each user likes one to three top-level categories and has a few "taste slots" in them; a slot
+is a leaf plus a favourite brand in that leaf. How a user spreads sessions over the slots
+drifts: two sparse Dirichlet mixes A and B, and the month's mix is A cos^2 + B sin^2 of a
+phase that turns a quarter circle every `TASTE_DRIFT_MONTHS`, from a random start. So a
+user's preferred categories shift slowly and steadily, never overnight. Users also have a
 preferred price tier and a propensity to wander off-taste ("explore" sessions that follow
-global popularity). Tastes do not change over time, so past behaviour predicts future
-behaviour better than popularity alone does.
+global popularity).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -22,6 +24,7 @@ N_SLOTS = 6
 EXISTING_SHARE = 0.4  # users who were customers before the span starts
 SLOT_CONCENTRATION = 0.6  # Dirichlet concentration of slot weights: lower = more focused tastes
 EXPLORE_BETA = (1.5, 10.0)  # Beta(a, b) share of a user's sessions off their tastes (mean 13 %)
+TASTE_DRIFT_MONTHS = 18.0  # months for a user's slot mix to move fully from one mix to another
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,9 @@ class Population:
     leave: np.ndarray  # float64 months from span start
     slot_leaf: np.ndarray  # (users, N_SLOTS) int64
     slot_brand: np.ndarray  # (users, N_SLOTS) int64
-    slot_weight: np.ndarray  # (users, N_SLOTS) float64, rows sum to 1
+    slot_weight: np.ndarray  # (users, N_SLOTS) float64, rows sum to 1: mix A (`tastes_at`: now)
+    slot_weight_b: np.ndarray  # (users, N_SLOTS) float64, rows sum to 1: mix B
+    taste_phase: np.ndarray  # float64 radians: where each user's drift starts
     tier: np.ndarray  # int64 preferred price tier
     explore: np.ndarray  # float64 probability that a session ignores the user's tastes
 
@@ -103,9 +108,19 @@ def build_population(
         slot_leaf=slot_leaf,
         slot_brand=slot_brands(rng, slot_leaf, catalog),
         slot_weight=rng.dirichlet(np.full(N_SLOTS, SLOT_CONCENTRATION), n_users),
+        slot_weight_b=rng.dirichlet(np.full(N_SLOTS, SLOT_CONCENTRATION), n_users),
+        taste_phase=rng.uniform(0.0, np.pi, n_users),
         tier=rng.choice(N_TIERS, size=n_users, p=[0.35, 0.4, 0.25]),
         explore=rng.beta(*EXPLORE_BETA, n_users),
     )
+
+
+def tastes_at(population: Population, month_index: int) -> Population:
+    """The population with `slot_weight` set to each user's taste mix in this month."""
+    angle = population.taste_phase + (month_index + 0.5) * (np.pi / 2) / TASTE_DRIFT_MONTHS
+    a = np.cos(angle)[:, None] ** 2
+    mix = a * population.slot_weight + (1.0 - a) * population.slot_weight_b
+    return replace(population, slot_weight=mix)
 
 
 def monthly_activity(population: Population, month_index: int) -> np.ndarray:

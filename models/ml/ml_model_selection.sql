@@ -21,7 +21,7 @@ ranked as (
         row_number() over (
             partition by target, protocol
             order by ndcg_at_k desc, precision_at_k desc, model asc
-        ) as position
+        ) as selection_rank
     from validation
     where
         population = 'all'
@@ -41,7 +41,7 @@ final as (
         n_users as validation_users,
         {{ var('top_k') }} as k
     from ranked
-    where position = 1
+    where selection_rank = 1
 
 )
 

@@ -1,6 +1,10 @@
-"""`cartwheel generate`: formats, determinism, funnel sanity, shared ids and argument errors.
+"""`cartwheel generate`: formats, determinism, calibration, shared ids and argument errors.
 
-Every test uses a small shop (a few thousand events) so the module runs in seconds; no Spark.
+Most tests use a small shop (ten thousand events) so the module runs in seconds; no Spark.
+The calibration tests generate a 60k-event shop and recompute, from the written REES46 CSV
+alone (pandas, no generator internals), every figure the package docstring promises: the
+REES46 event mix, purchases without a cart, repeat purchases, taste drift and product life
+cycles. Each must lie in its documented range.
 """
 
 from __future__ import annotations
@@ -13,12 +17,15 @@ import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from cartwheel import cli, generate
 from cartwheel.generate import GenerateSummary, generate_shop
+from conftest import REES46_SAMPLE
 
-N = 3000
+N = 10_000
 SEED = 11
 START = date(2023, 1, 1)
 MONTHS = 24
@@ -141,12 +148,11 @@ def test_events_are_in_time_order_within_each_month(shop: tuple[Path, GenerateSu
         assert all(t.startswith(month) for t in times)
 
 
-def test_funnel_counts(shop: tuple[Path, GenerateSummary]) -> None:
+def test_every_event_type_occurs(shop: tuple[Path, GenerateSummary]) -> None:
     out, _ = shop
     kinds = [row["event_type"] for row in rees46_rows(out)]
     views, carts, buys = (kinds.count(k) for k in ("view", "cart", "purchase"))
-    assert 0 < buys <= carts <= views
-    assert 0.03 < carts / views < 0.15
+    assert 0 < buys and 0 < carts and views > 0.9 * len(kinds)
 
 
 def test_review_records(shop: tuple[Path, GenerateSummary]) -> None:
@@ -219,6 +225,174 @@ def test_verified_reviews_follow_a_purchase(shop: tuple[Path, GenerateSummary]) 
     for record in verified:
         bought = first_purchase.get((record["user_id"], record["parent_asin"]))
         assert bought is not None and bought * 1000 < record["timestamp"]
+
+
+# --- calibration: figures recomputed from the CSV, against the package docstring's ranges ---
+
+CALIBRATION_SHOP = {"interactions": 60_000, "seed": 5, "months": 24}
+CONSUMABLES = ("beauty.", "kids.fmcg.diapers", "stationery.cartrige")
+BUSY_PRODUCT_EVENTS = 20
+# figure: (low, high), as documented in cartwheel/generate/__init__.py
+TARGETS = {
+    "views_share": (0.955, 0.965),
+    "carts_per_view": (0.020, 0.026),
+    "purchases_per_view": (0.016, 0.0205),
+    "purchases_without_cart": (0.45, 0.70),
+    "removes_share": (0.0, 0.005),
+    "repeat_consumables": (0.30, 0.80),
+    "repeat_durables": (0.0, 0.08),
+    "taste_drift": (0.70, 0.92),
+    "launched_in_span": (0.25, 0.60),
+    "faded_in_span": (0.12, 0.45),
+}
+
+
+def read_events(out: Path) -> pd.DataFrame:
+    files = sorted((out / "rees46").glob("events-*.csv.gz"))
+    return pd.concat([pd.read_csv(f, dtype=str) for f in files], ignore_index=True)
+
+
+def with_month(events: pd.DataFrame) -> pd.DataFrame:
+    """Adds `month`: 0 for the first calendar month in the data, 1 for the next, ..."""
+    label = events["event_time"].str[:7]
+    order = {m: i for i, m in enumerate(sorted(label.unique()))}
+    return events.assign(month=label.map(order))
+
+
+def mix_figures(events: pd.DataFrame) -> dict[str, float]:
+    """The REES46 event mix: shares of views and removals, carts and purchases per view."""
+    kinds = events["event_type"].value_counts()
+    views = kinds.get("view", 0)
+    return {
+        "views_share": views / len(events),
+        "carts_per_view": kinds.get("cart", 0) / views,
+        "purchases_per_view": kinds.get("purchase", 0) / views,
+        "removes_share": kinds.get("remove_from_cart", 0) / len(events),
+    }
+
+
+def purchases_without_cart(events: pd.DataFrame) -> float:
+    """Share of purchases with no cart of that product earlier in the same user_session."""
+    carts = events[events["event_type"] == "cart"]
+    first_cart = carts.groupby(["user_session", "product_id"])["event_time"].min()
+    buys = events[events["event_type"] == "purchase"]
+    carted_at = buys.join(first_cart.rename("carted_at"), on=["user_session", "product_id"])
+    return float(
+        (carted_at["carted_at"].isna() | (carted_at["carted_at"] > buys["event_time"])).mean()
+    )
+
+
+def repeat_purchases(events: pd.DataFrame) -> dict[str, float]:
+    """Share of purchases that buy again a product the user bought in an earlier session."""
+    buys = events[events["event_type"] == "purchase"].sort_values("event_time", kind="stable")
+    first_session = buys.groupby(["user_id", "product_id"])["user_session"].transform("first")
+    again = buys["user_session"] != first_session
+    consumable = buys["category_code"].fillna("").str.startswith(CONSUMABLES)
+    return {
+        "repeat_consumables": float(again[consumable].mean()),
+        "repeat_durables": float(again[~consumable].mean()),
+    }
+
+
+def taste_drift(events: pd.DataFrame) -> float:
+    """How alike a user's viewed leaves are in months >= 9 apart, relative to 1-3 apart.
+
+    Agreement of two months = chance that a random view of each shares its category_code,
+    averaged over users and month pairs; views in different months are independent draws,
+    so with stable tastes the ratio is ~1, and drifting tastes push it below 1.
+    """
+    views = events[(events["event_type"] == "view") & events["category_code"].notna()]
+    shares = views.groupby(["user_id", "month", "category_code"]).size().rename("n").reset_index()
+    shares["p"] = shares["n"] / shares.groupby(["user_id", "month"])["n"].transform("sum")
+    joined = shares.merge(shares, on=["user_id", "category_code"])
+    joined = joined[joined["month_x"] < joined["month_y"]]
+    keys = ["user_id", "month_x", "month_y"]
+    agree = (joined["p_x"] * joined["p_y"]).groupby([joined[k] for k in keys]).sum()
+    active = shares[["user_id", "month"]].drop_duplicates()
+    pairs = active.merge(active, on="user_id")
+    pairs = pairs[pairs["month_x"] < pairs["month_y"]]
+    pairs = pairs.join(agree.rename("agree"), on=keys).fillna({"agree": 0.0})
+    lag = pairs["month_y"] - pairs["month_x"]
+    return float(pairs["agree"][lag >= 9].mean() / pairs["agree"][lag <= 3].mean())
+
+
+def product_life(events: pd.DataFrame) -> dict[str, float]:
+    """Busy products (>= 20 events) first seen after the first / last seen before the last
+    quarter of the span: launches and fades. Busy products that sell all along are seen in
+    every quarter."""
+    seen = events.groupby("product_id")["month"].agg(["min", "max", "size"])
+    busy = seen[seen["size"] >= BUSY_PRODUCT_EVENTS]
+    n_months = events["month"].max() + 1
+    quarter = n_months // 4
+    return {
+        "launched_in_span": float((busy["min"] >= quarter).mean()),
+        "faded_in_span": float((busy["max"] < n_months - quarter).mean()),
+    }
+
+
+def calibration_figures(events: pd.DataFrame) -> dict[str, float]:
+    events = with_month(events)
+    return {
+        **mix_figures(events),
+        "purchases_without_cart": purchases_without_cart(events),
+        **repeat_purchases(events),
+        "taste_drift": taste_drift(events),
+        **product_life(events),
+    }
+
+
+@pytest.fixture(scope="module")
+def calibration(tmp_path_factory: pytest.TempPathFactory) -> dict[str, float]:
+    out = tmp_path_factory.mktemp("calibration")
+    generate_shop(out, start=START, **CALIBRATION_SHOP)
+    return calibration_figures(read_events(out))
+
+
+@pytest.mark.parametrize("figure", list(TARGETS))
+def test_calibration_figure_in_documented_range(calibration: dict[str, float], figure: str) -> None:
+    low, high = TARGETS[figure]
+    assert low <= calibration[figure] <= high, (figure, calibration[figure], (low, high))
+
+
+def test_docstring_documents_every_target() -> None:
+    doc = generate.__doc__ or ""
+    for figure in TARGETS:
+        assert figure in doc, f"{figure} is not documented in cartwheel.generate's docstring"
+
+
+@pytest.mark.skipif(not REES46_SAMPLE.is_file(), reason="real REES46 sample not available")
+def test_real_rees46_sample_has_the_same_funnel_shape() -> None:
+    """Cross-check on 5,019 real REES46 rows: mostly views, most purchases without a cart."""
+    real = with_month(pd.read_csv(REES46_SAMPLE, dtype=str))
+    mix = mix_figures(real)
+    assert mix["views_share"] > 0.95 and mix["removes_share"] == 0.0
+    assert 0.005 < mix["carts_per_view"] < 0.03 and 0.005 < mix["purchases_per_view"] < 0.03
+    assert purchases_without_cart(real) >= TARGETS["purchases_without_cart"][0]
+
+
+def test_figures_of_a_shop_without_the_planted_effects_fall_outside() -> None:
+    """The figures can fail: a flat shop (stable tastes, no repeats, no life cycles) misses."""
+    rng = np.random.default_rng(0)
+    n_users, n_products, n = 300, 400, 40_000
+    user = rng.integers(0, n_users, n)
+    month = rng.integers(0, 24, n)
+    session = user * 100 + month
+    kinds = np.where(rng.random(n) < 0.9, "view", np.where(rng.random(n) < 0.6, "cart", "purchase"))
+    leaf = np.array([f"electronics.leaf{k}" for k in range(12)])
+    product = rng.integers(0, n_products, n)
+    events = pd.DataFrame(
+        {
+            "event_time": [f"{2023 + m // 12}-{m % 12 + 1:02d}-01 00:00:00 UTC" for m in month],
+            "event_type": kinds,
+            "product_id": product.astype(str),
+            "category_code": leaf[(user + product) % 12],
+            "user_id": user.astype(str),
+            "user_session": session.astype(str),
+        }
+    )
+    figures = calibration_figures(events)
+    inside = {f for f, (lo, hi) in TARGETS.items() if lo <= figures[f] <= hi}
+    assert not inside & {"views_share", "purchases_without_cart", "taste_drift", "faded_in_span"}
 
 
 def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path: Path) -> None:
