@@ -33,7 +33,7 @@ class DbtResult:
         return {r["unique_id"]: r["status"] for r in self.run_results.get("results", [])}
 
 
-# The test shop: small enough for CI, large enough for ALS to learn the planted tastes.
+# The test shop: small enough for CI, large enough that every evaluation slice has users.
 TEST_SHOP = {"interactions": 30_000, "seed": 7, "months": 12}
 
 
