@@ -15,7 +15,7 @@ DOCS_PORT ?= 8080
 STAMP := $(VENV)/.installed
 
 .PHONY: setup demo test lint ruff sqlfluff check pytest docs docs-generate \
-        dbt-build-thrift slim-state server-start server-stop clean
+        dbt-build-thrift slim-state server-start server-stop clean bench-quality
 
 setup: $(STAMP)
 
@@ -51,6 +51,10 @@ check: setup
 
 pytest: setup
 	$(BIN)/python -m pytest
+
+## The recommender leaderboard on the real data sets in ../shared and generated shops (slow: builds the whole DAG per data set).
+bench-quality: setup
+	$(BIN)/python benchmarks/bench_quality.py --update-readme $(BENCH_ARGS)
 
 ## Build the docs site and serve it on 127.0.0.1:$(DOCS_PORT).
 docs: setup
