@@ -15,7 +15,7 @@ DOCS_PORT ?= 8080
 STAMP := $(VENV)/.installed
 
 .PHONY: setup demo test lint ruff sqlfluff check pytest docs docs-generate \
-        dbt-build-thrift slim-state server-start server-stop clean bench-quality
+        dbt-build-thrift slim-state server-start server-stop clean bench-quality tune
 
 setup: $(STAMP)
 
@@ -51,6 +51,10 @@ check: setup
 
 pytest: setup
 	$(BIN)/python -m pytest
+
+## Tune ALS on the validation window (the grid in the als_grid_* vars) and build with the winner; later builds reuse it (ml_tuning).
+tune: setup
+	$(BIN)/dbt build --target local --vars '{ml_tune: true}' $(TUNE_ARGS)
 
 ## The recommender leaderboard on the real data sets in ../shared and generated shops (slow: builds the whole DAG per data set).
 bench-quality: setup

@@ -103,10 +103,15 @@ def print_ml_summary() -> None:
     first = board.iloc[0]
     k = int(first["k"])
     runs = table("ml_runs")
-    als_run = runs[runs["model"] == "als"].sort_values("trained_at").iloc[-1]
+    latest = runs[runs["run_id"] == runs.sort_values("trained_at")["run_id"].iloc[-1]]
     print(
-        f"  ALS        backend {als_run['backend']}, trained in {als_run['train_seconds']:.1f} s,"
-        f" scored in {als_run['score_seconds']:.1f} s"
+        "  models     "
+        + ", ".join(
+            f"{r.model} ({r.backend}, {r.train_seconds:.1f} s + {r.score_seconds:.1f} s)"
+            if pd.isna(r.note) or not r.note
+            else f"{r.model} (skipped: {r.note})"
+            for r in latest.sort_values("model").itertuples()
+        )
     )
     print(
         f"  headline   target {first['target']}, protocol {first['protocol']} "
@@ -134,12 +139,14 @@ def print_ml_summary() -> None:
             "window; the test window is never used to choose)"
         )
     revenue = table("ml_revenue_simulation").set_index("model")
-    als, pop = revenue.loc["als"], revenue.loc["popularity"]
+    ab = table("ml_ab_test").set_index("arm")
+    name = ab.loc["treatment", "model"]
+    als, pop = revenue.loc[name], revenue.loc["popularity"]
     print(
         f"  revenue    {int(pop['impressions']):,} impressions x {pop['conversion_rate']:.1%}"
         f" x ${pop['average_order_value']:,.2f} x purchase Precision@{int(pop['k'])} "
         f"({pop['protocol']}): popularity ${pop['revenue_classic']:,.0f}, "
-        f"ALS ${als['revenue_classic']:,.0f} (uplift {als['uplift_classic']:+.1%}, "
+        f"{name} ${als['revenue_classic']:,.0f} (uplift {als['uplift_classic']:+.1%}, "
         f"{als['ci_level']:.0%} CI {als['uplift_classic_ci_low']:+.1%}"
         f" to {als['uplift_classic_ci_high']:+.1%})"
     )
@@ -147,10 +154,9 @@ def print_ml_summary() -> None:
         f"             price-aware: uplift {als['uplift_price_aware']:+.1%} "
         f"(CI {als['uplift_price_aware_ci_low']:+.1%} to {als['uplift_price_aware_ci_high']:+.1%})"
     )
-    ab = table("ml_ab_test").set_index("arm")
     test = ab.loc["treatment_vs_control"]
     print(
-        f"  A/B test   CTR control {ab.loc['control', 'ctr']:.2%} vs treatment "
+        f"  A/B test   popularity vs {name}: CTR {ab.loc['control', 'ctr']:.2%} vs "
         f"{ab.loc['treatment', 'ctr']:.2%} (lift {test['ctr_lift']:+.1%},"
         f" p={test['ctr_p_value']:.2g}); purchase conversion"
         f" {ab.loc['control', 'conversion_rate']:.2%} vs "
@@ -163,7 +169,7 @@ def main() -> int:
     started = time.perf_counter()
     data = ensure_shop()
     try:
-        dbt("build", "--target", "local")
+        dbt("build", "--target", "local", "--vars", "{ml_tune: true}")  # the demo tunes ALS
     except subprocess.CalledProcessError as exc:
         print(f"demo: dbt build failed (exit {exc.returncode}); see the output above")
         return exc.returncode

@@ -13,11 +13,13 @@ sliced to k and exploded. Cost: one small aggregation for ``m`` plus O(users x (
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from ml.columns import ITEM, RANK, SCORE, USER, WEIGHT, check_k
-from ml.topk import empty_int_array, max_seen, seen_pairs, target_users
+from ml.topk import empty_int_array, max_seen, seen_positions, target_users
 
 DEFAULT_MAX_CANDIDATES = 100_000
 
@@ -38,11 +40,16 @@ def popularity_order() -> list:
 def top_popular(train: DataFrame, n: int) -> DataFrame:
     """The n most popular products with a dense position ``pop_rank`` (1 = most popular).
 
-    Columns: ``product_id, n_users, total_weight, pop_rank``. The window runs on at most n
-    rows (after the limit), so its single partition is harmless.
+    Columns: ``product_id, n_users, total_weight, pop_rank``.
     """
-    limited = popularity_table(train).orderBy(*popularity_order()).limit(n)
-    window = Window.partitionBy(F.lit(0)).orderBy(*popularity_order())
+    return top_n(popularity_table(train), n, popularity_order())
+
+
+def top_n(table: DataFrame, n: int, order: list) -> DataFrame:
+    """The first n rows of ``table`` in ``order`` with a dense position ``pop_rank``. The
+    window runs on at most n rows (after the limit), so its single partition is harmless."""
+    limited = table.orderBy(*order).limit(n)
+    window = Window.partitionBy(F.lit(0)).orderBy(*order)
     return limited.withColumn("pop_rank", F.row_number().over(window))
 
 
@@ -69,19 +76,36 @@ def recommend_popularity(
         of distinct training users). Users with fewer than k unseen training products get
         fewer rows.
     """
+
+    def ranked(n: int) -> DataFrame:
+        return top_popular(train, n).select(
+            ITEM, "pop_rank", F.col("n_users").cast("double").alias(SCORE)
+        )
+
+    return recommend_ranked_items(train, users, k, ranked, max_candidates, exclude_seen)
+
+
+def recommend_ranked_items(
+    train: DataFrame,
+    users: DataFrame,
+    k: int,
+    ranked: Callable[[int], DataFrame],
+    max_candidates: int = DEFAULT_MAX_CANDIDATES,
+    exclude_seen: bool = True,
+) -> DataFrame:
+    """The same global ranking for every user, minus what each user saw (``new_items``).
+
+    ``ranked(n)`` gives the n best products as ``product_id, pop_rank`` (1 = best, dense)
+    and ``score`` (double); popularity and trending differ only there.
+    """
     check_k(k)
     n_seen = max_seen(train, users) if exclude_seen else 0
     n_candidates = min(k + n_seen, max_candidates)
-    candidates = top_popular(train, n_candidates).select(
-        ITEM, F.col("pop_rank").cast("int").alias("pop_rank"), "n_users"
+    candidates = ranked(n_candidates).select(
+        ITEM, F.col("pop_rank").cast("int").alias("pop_rank"), SCORE
     )
     all_positions = candidates.agg(F.sort_array(F.collect_list("pop_rank")).alias("cands"))
-    seen = (
-        seen_pairs(train, users if exclude_seen else users.limit(0))
-        .join(F.broadcast(candidates.select(ITEM, "pop_rank")), ITEM)
-        .groupBy(USER)
-        .agg(F.collect_set("pop_rank").alias("seen"))
-    )
+    seen = seen_positions(train, users, candidates, "pop_rank", exclude_seen)
     positions = (
         target_users(users)
         .join(seen, USER, "left")
@@ -98,5 +122,5 @@ def recommend_popularity(
         USER,
         ITEM,
         (F.col("pos") + 1).cast("int").alias(RANK),
-        F.col("n_users").cast("double").alias(SCORE),
+        F.col(SCORE).cast("double").alias(SCORE),
     )

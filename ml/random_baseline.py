@@ -15,7 +15,7 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from ml.columns import ITEM, SCORE, USER, check_k
-from ml.topk import empty_int_array, max_seen, seen_pairs, target_users, top_k_per_user
+from ml.topk import empty_int_array, max_seen, seen_positions, target_users, top_k_per_user
 
 DEFAULT_POOL_SIZE = 500
 HASH_RANGE = 1_000_000_007  # a prime; hash % range / range gives a score in [0, 1)
@@ -60,12 +60,7 @@ def recommend_random(
         .select(ITEM, F.col("pool_pos").cast("int").alias("pool_pos"))
     )
     all_positions = pool.agg(F.collect_list("pool_pos").alias("pool"))
-    seen = (
-        seen_pairs(train, users if exclude_seen else users.limit(0))
-        .join(F.broadcast(pool), ITEM)
-        .groupBy(USER)
-        .agg(F.collect_set("pool_pos").alias("seen"))
-    )
+    seen = seen_positions(train, users, pool, "pool_pos", exclude_seen)
     pairs = (
         target_users(users)
         .join(seen, USER, "left")

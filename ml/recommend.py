@@ -1,37 +1,88 @@
-"""All recommenders for one run: popularity, ALS and a random baseline, in one table.
+"""Every recommender of one run, in one table: a registry loop plus the provenance columns.
 
-Each model makes one list per protocol (``ml.evaluation``): ``new_items`` leaves out the
-products the user had in training, ``repeat_aware`` may recommend them.
+Each recommender (``ml.settings.RECOMMENDERS``; var ``ml_recommenders`` picks which run) is
+fitted once per training window and then makes one list per protocol
+(``ml.evaluation``): ``new_items`` leaves out the products the user had in training,
+``repeat_aware`` may recommend them. A recommender that cannot run (EASE on a catalogue
+above ``ease_max_items``, buy-again under ``new_items``) is reported in ``skipped`` with
+the reason, never dropped silently.
+
+``blend`` fuses the personal models with buy-again and trending (``ml.blend``) using
+weights chosen on the validation window (``blend_weights``); without chosen weights (the
+validation window itself) it makes one candidate list per weighting, named
+``blend:<i>``, for ``ml.windows`` to choose from.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from ml.als import TrainingReport, train_and_recommend
+from ml.als import train_and_recommend
+from ml.blend import BLEND_NAME, blend_many, candidate_weights
+from ml.buy_again import NOT_UNDER_NEW_ITEMS, recommend_buy_again
 from ml.columns import ITEM, MODEL, RANK, SCORE, USER, WEIGHT
+from ml.ease import fit_ease_model, too_many_items
 from ml.evaluation import PROTOCOL, PROTOCOLS
+from ml.item_knn import item_neighbours, recommend_item_knn
 from ml.popularity import recommend_popularity
 from ml.random_baseline import recommend_random
-from ml.settings import Settings
+from ml.settings import RECOMMENDERS, Settings
+from ml.trending import recommend_trending
 
 RUN_COLUMNS = ("run_id", "trained_at", "backend", "train_seconds", "score_seconds")
-MODELS = ("popularity", "als", "random")
+BLEND = "blend"
+BLEND_COMPONENTS = ("als", "item_knn", "ease", "buy_again", "trending")
+MODELS = RECOMMENDERS
 
 
 @dataclass(frozen=True)
 class ModelLists:
-    """One model's lists for one protocol, and how they were made."""
+    """One model's lists for one protocol (None when skipped), and how they were made."""
 
-    recs: DataFrame
+    recs: DataFrame | None
     backend: str
     train_seconds: float = 0.0
     score_seconds: float = 0.0
+    skipped: str | None = None
+
+
+@dataclass
+class Recommendations:
+    """The table of every list, the reasons of skipped (model, protocol) pairs and the
+    weighting (per protocol) behind ``blend`` or each ``blend:<i>`` candidate."""
+
+    table: DataFrame
+    settings_models: tuple[str, ...]
+    skipped: dict[tuple[str, str], str] = field(default_factory=dict)
+    blend_weights: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+
+    @property
+    def models(self) -> list[str]:
+        """The reported model names (``blend:<i>`` candidates included), registry order."""
+        names = [m for m in RECOMMENDERS if m in self.settings_models and m != BLEND]
+        blends = sorted(self.blend_weights) or ([BLEND] if BLEND in self.settings_models else [])
+        return names + blends
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every recommender is fitted from."""
+
+    train: DataFrame
+    users: DataFrame
+    k: int
+    settings: Settings
+
+
+Recommend = Callable[[bool], ModelLists]  # exclude_seen -> lists
+BlendWeights = dict[str, dict[str, float]]  # protocol -> model -> weight
 
 
 def target_users(train: DataFrame, holdout: DataFrame, active_users: int) -> DataFrame:
@@ -49,61 +100,208 @@ def target_users(train: DataFrame, holdout: DataFrame, active_users: int) -> Dat
     return holdout_users.union(active).distinct()
 
 
-def model_lists(
-    train: DataFrame, users: DataFrame, settings: Settings, exclude_seen: bool
-) -> tuple[dict[str, ModelLists], TrainingReport]:
-    """Every model's lists for one protocol."""
-    k = settings.list_length
-    als, report = train_and_recommend(
-        train,
-        users,
-        k,
-        settings.als,
-        backend=settings.als_backend,
-        max_candidates=settings.als_max_candidates,
-        exclude_seen=exclude_seen,
+def materialised(make: Callable[[], DataFrame], backend: str, train_seconds: float) -> ModelLists:
+    """Compute a lazy list once (later readers reuse it) and time it."""
+    started = time.perf_counter()
+    recs = make().localCheckpoint(eager=True)
+    return ModelLists(recs, backend, train_seconds, time.perf_counter() - started)
+
+
+def fit_popularity(ctx: Context) -> Recommend:
+    return lambda exclude: ModelLists(
+        recommend_popularity(ctx.train, ctx.users, ctx.k, exclude_seen=exclude), "sql"
     )
-    lists = {
-        "popularity": ModelLists(
-            recommend_popularity(train, users, k, exclude_seen=exclude_seen), "sql"
+
+
+def fit_trending(ctx: Context) -> Recommend:
+    half_life = ctx.settings.trending_half_life_days
+    return lambda exclude: ModelLists(
+        recommend_trending(ctx.train, ctx.users, ctx.k, half_life, exclude_seen=exclude), "sql"
+    )
+
+
+def fit_buy_again(ctx: Context) -> Recommend:
+    def recommend(exclude: bool) -> ModelLists:
+        if exclude:
+            return ModelLists(None, "sql", skipped=NOT_UNDER_NEW_ITEMS)
+        return ModelLists(recommend_buy_again(ctx.train, ctx.users, ctx.k), "sql")
+
+    return recommend
+
+
+def fit_item_knn(ctx: Context) -> Recommend:
+    s = ctx.settings
+    started = time.perf_counter()
+    neighbours = item_neighbours(
+        ctx.train, s.knn_neighbours, s.knn_shrink, s.knn_max_user_items
+    ).localCheckpoint(eager=True)
+    seconds = time.perf_counter() - started
+    return lambda exclude: materialised(
+        lambda: recommend_item_knn(
+            ctx.train, ctx.users, ctx.k, neighbours, s.knn_max_user_items, exclude
         ),
-        "als": ModelLists(als, report.backend, report.train_seconds, report.score_seconds),
-        "random": ModelLists(
-            recommend_random(train, users, k, seed=settings.seed, exclude_seen=exclude_seen), "sql"
-        ),
+        "spark",
+        seconds,
+    )
+
+
+def fit_ease(ctx: Context) -> Recommend:
+    model = fit_ease_model(ctx.train, ctx.settings.ease_l2, ctx.settings.ease_max_items)
+
+    def recommend(exclude: bool) -> ModelLists:
+        if model.skipped is not None:
+            return ModelLists(None, "numpy", skipped=model.skipped)
+        started = time.perf_counter()
+        recs = model.recommend(ctx.users, ctx.k, exclude)
+        return ModelLists(recs, "numpy", model.train_seconds, time.perf_counter() - started)
+
+    return recommend
+
+
+def fit_als(ctx: Context) -> Recommend:
+    s = ctx.settings
+
+    def recommend(exclude: bool) -> ModelLists:
+        recs, report = train_and_recommend(
+            ctx.train,
+            ctx.users,
+            ctx.k,
+            s.als,
+            backend=s.als_backend,
+            max_candidates=s.als_max_candidates,
+            exclude_seen=exclude,
+        )
+        return ModelLists(recs, report.backend, report.train_seconds, report.score_seconds)
+
+    return recommend
+
+
+def fit_random(ctx: Context) -> Recommend:
+    return lambda exclude: ModelLists(
+        recommend_random(ctx.train, ctx.users, ctx.k, seed=ctx.settings.seed, exclude_seen=exclude),
+        "sql",
+    )
+
+
+REGISTRY: dict[str, Callable[[Context], Recommend]] = {
+    "popularity": fit_popularity,
+    "trending": fit_trending,
+    "buy_again": fit_buy_again,
+    "item_knn": fit_item_knn,
+    "ease": fit_ease,
+    "als": fit_als,
+    "random": fit_random,
+}
+
+
+def blend_for_protocol(
+    lists: Mapping[str, ModelLists],
+    weights: Mapping[str, float] | None,
+    settings: Settings,
+    k: int,
+) -> dict[str, tuple[ModelLists, dict[str, float]]]:
+    """``blend`` with ``weights`` (empty: all equal), or, with ``weights=None``, one
+    ``blend:<i>`` per candidate weighting; each with the weighting it used."""
+    parts = {
+        name: made.recs
+        for name, made in lists.items()
+        if name in BLEND_COMPONENTS and made.recs is not None
     }
-    return lists, report
+    if not parts:
+        return {}
+    if weights is None:
+        candidates = candidate_weights(sorted(parts), settings.blend_boost)
+        names = [f"{BLEND}:{i}" for i in range(len(candidates))]
+    else:
+        missing = 0.0 if weights else 1.0  # no weighting chosen: all equal
+        candidates = [{name: float(weights.get(name, missing)) for name in parts}]
+        names = [BLEND]
+    weightings = dict(zip(names, candidates, strict=True))
+    fused = materialised(
+        lambda: blend_many(parts, weightings, k, settings.blend_rank_offset), "sql", 0.0
+    )
+    return {
+        name: (
+            ModelLists(
+                fused.recs.where(F.col(BLEND_NAME) == name).drop(BLEND_NAME),
+                "sql",
+                0.0,
+                fused.score_seconds,
+            ),
+            weightings[name],
+        )
+        for name in names
+    }
+
+
+def skip_reason(model: str, protocol: str, settings: Settings, n_catalog: int) -> str:
+    """Why a model that runs left a protocol without lists (read back from a built table)."""
+    if model == "buy_again" and protocol == "new_items":
+        return NOT_UNDER_NEW_ITEMS
+    if model == "ease":
+        reason = too_many_items(n_catalog, settings.ease_max_items)
+        if reason is not None:
+            return reason
+    return f"{model} made no list under {protocol} (no training rows it could use)"
+
+
+def from_table(
+    table: DataFrame, settings: Settings, n_catalog: int, blend_weights: BlendWeights
+) -> Recommendations:
+    """A built ``ml_recommendations`` table as ``Recommendations`` (skips and weights)."""
+    present = {(r[MODEL], r[PROTOCOL]) for r in table.select(MODEL, PROTOCOL).distinct().collect()}
+    skipped = {
+        (model, protocol): skip_reason(model, protocol, settings, n_catalog)
+        for model in settings.recommenders
+        for protocol in PROTOCOLS
+        if (model, protocol) not in present
+    }
+    weights = {BLEND: dict(blend_weights)} if blend_weights else {}
+    return Recommendations(table, settings.recommenders, skipped, weights)
 
 
 def recommend_all(
-    train: DataFrame, holdout: DataFrame, settings: Settings
-) -> tuple[DataFrame, TrainingReport]:
+    train: DataFrame,
+    holdout: DataFrame,
+    settings: Settings,
+    blend_weights: BlendWeights | None = None,
+) -> Recommendations:
     """``model, protocol, user_id, product_id, rank, score`` plus the run's provenance.
 
-    Returns the lists and the ALS report of the ``new_items`` run.
+    ``blend_weights`` maps a protocol to its chosen weighting; None (the validation
+    window) makes the ``blend:<i>`` candidates instead.
     """
     users = target_users(train, holdout, settings.active_users).cache()
+    ctx = Context(train, users, settings.list_length, settings)
     run_id = uuid.uuid4().hex
     trained_at = datetime.now(UTC).replace(tzinfo=None)
+    fitted = {name: REGISTRY[name](ctx) for name in settings.recommenders if name in REGISTRY}
     columns = [USER, ITEM, RANK, SCORE]
+    result = Recommendations(table=None, settings_models=settings.recommenders)  # type: ignore[arg-type]
     tables = []
-    reports = {}
     for protocol in PROTOCOLS:
-        lists, reports[protocol] = model_lists(
-            train, users, settings, exclude_seen=protocol == "new_items"
-        )
-        tables += [
-            made.recs.select(*columns)
-            .withColumn(MODEL, F.lit(name))
-            .withColumn(PROTOCOL, F.lit(protocol))
-            .withColumn("run_id", F.lit(run_id))
-            .withColumn("trained_at", F.lit(trained_at))
-            .withColumn("backend", F.lit(made.backend))
-            .withColumn("train_seconds", F.lit(float(made.train_seconds)))
-            .withColumn("score_seconds", F.lit(float(made.score_seconds)))
-            for name, made in lists.items()
-        ]
-    result = tables[0]
-    for table in tables[1:]:
-        result = result.unionByName(table)
-    return result.select(MODEL, PROTOCOL, *columns, *RUN_COLUMNS), reports["new_items"]
+        lists = {name: recommend(protocol == "new_items") for name, recommend in fitted.items()}
+        if BLEND in settings.recommenders:
+            weights = None if blend_weights is None else blend_weights.get(protocol, {})
+            for name, (made, used) in blend_for_protocol(lists, weights, settings, ctx.k).items():
+                lists[name] = made
+                result.blend_weights.setdefault(name, {})[protocol] = used
+        for name, made in lists.items():
+            if made.recs is None:
+                result.skipped[(name, protocol)] = made.skipped or f"{name} made no list"
+                continue
+            tables.append(
+                made.recs.select(*columns)
+                .withColumn(MODEL, F.lit(name))
+                .withColumn(PROTOCOL, F.lit(protocol))
+                .withColumn("run_id", F.lit(run_id))
+                .withColumn("trained_at", F.lit(trained_at))
+                .withColumn("backend", F.lit(made.backend))
+                .withColumn("train_seconds", F.lit(float(made.train_seconds)))
+                .withColumn("score_seconds", F.lit(float(made.score_seconds)))
+            )
+    table = tables[0]
+    for other in tables[1:]:
+        table = table.unionByName(other)
+    result.table = table.select(MODEL, PROTOCOL, *columns, *RUN_COLUMNS)
+    return result

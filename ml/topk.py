@@ -37,32 +37,57 @@ def max_seen(train: DataFrame, users: DataFrame) -> int:
     return int(row[0]) if row is not None and row[0] is not None else 0
 
 
+def seen_positions(
+    train: DataFrame, users: DataFrame, positions: DataFrame, position: str, exclude_seen: bool
+) -> DataFrame:
+    """``user_id, seen``: per target user, the array of candidate positions they had in
+    training (``positions`` maps ``product_id`` to the int column ``position``).
+
+    The one "candidates minus what the user saw" step of every ranker: the caller removes
+    ``seen`` from its candidate array with ``array_except``. ``exclude_seen=False`` (the
+    ``repeat_aware`` protocol) gives no rows, so nothing is removed.
+    """
+    return (
+        seen_pairs(train, users if exclude_seen else users.limit(0))
+        .join(F.broadcast(positions.select(ITEM, position)), ITEM)
+        .groupBy(USER)
+        .agg(F.collect_set(position).alias("seen"))
+    )
+
+
 def empty_int_array() -> Column:
     """A typed empty ``array<int>`` (for users without seen items)."""
     return F.array().cast("array<int>")
 
 
-def top_k_per_user(scored: DataFrame, k: int, tiebreak: Column | str | None = None) -> DataFrame:
+def top_k_per_user(
+    scored: DataFrame,
+    k: int,
+    tiebreak: Column | str | None = None,
+    keys: tuple[str, ...] = (),
+) -> DataFrame:
     """Keep each user's k best-scored rows: ``user_id, product_id, rank, score``.
 
     ``scored`` has ``user_id``, ``product_id`` and ``score`` (double). Uses the aggregate
     ``max_by(value, ordering, k)``; Spark plans it as a SortAggregate (it sorts its input
     by user), so feed it a modest number of rows per user (see ``ml.als.spark_backend``
     for the pre-filter that makes this cheap). Ties on score are broken by the larger
-    ``tiebreak`` value (default: ``product_id``), so results are deterministic.
+    ``tiebreak`` value (default: ``product_id``), so results are deterministic. ``keys``
+    are further grouping columns kept in the output (one top k per key and user).
     """
     check_k(k)
     order = F.col(tiebreak) if isinstance(tiebreak, str) else tiebreak
     if order is None:
         order = F.col(ITEM)
-    best = scored.groupBy(USER).agg(
+    best = scored.groupBy(*keys, USER).agg(
         F.max_by(
             F.struct(F.col(ITEM).alias("item"), F.col(SCORE).alias("score")),
             F.struct(F.col(SCORE), order),
             k,
         ).alias("top")
     )
-    return best.select(USER, F.posexplode("top").alias("pos", "rec")).select(
+    return best.select(*keys, USER, F.posexplode("top").alias("pos", "rec")).select(
+        *keys,
         USER,
         F.col("rec.item").alias(ITEM),
         (F.col("pos") + 1).cast("int").alias(RANK),

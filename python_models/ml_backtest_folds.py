@@ -1,16 +1,18 @@
-"""The same recommenders and parameters on every rolling backtest fold (ml_split_windows):
-one row per fold, model, target, protocol, population and K."""
+"""The same recommenders and parameters (ALS from ml_tuning, blend weights from the
+validation window) on every rolling backtest fold (ml_split_windows): one row per fold,
+model, target, protocol, population and K."""
 
 import pandas as pd
 
-from ml.evaluation import EVALUATION_SCHEMA
 from ml.settings import from_config
-from ml.windows import evaluate_window, window_rows
+from ml.tuning import tuned_settings
+from ml.windows import METRICS_SCHEMA, blend_weights_of, evaluate_window, window_rows
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    settings = from_config(dbt.config)
+    settings = tuned_settings(from_config(dbt.config.meta_get("ml_vars")), dbt.ref("ml_tuning"))
+    weights = blend_weights_of(dbt.ref("ml_validation_metrics").where("model = 'blend'").toPandas())
     windows = (
         dbt.ref("ml_split_windows")
         .where("window_role = 'backtest'")
@@ -28,12 +30,13 @@ def model(dbt, session):
             window_rows(holdout, window["window_name"]),
             settings,
             categories,
+            blend_weights=weights,
         )
         if len(table):  # a fold before the data starts has nothing to evaluate
             table.insert(0, "fold", int(window["fold"]))
             table.insert(0, "window_name", window["window_name"])
             tables.append(table)
-    schema = "window_name string, fold int, " + EVALUATION_SCHEMA
+    schema = "window_name string, fold int, " + METRICS_SCHEMA
     if not tables:
         return session.createDataFrame([], schema=schema)
     return session.createDataFrame(pd.concat(tables, ignore_index=True), schema=schema)

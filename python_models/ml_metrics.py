@@ -1,24 +1,32 @@
 """Precision@K, recall, NDCG, MAP, hit rate, coverage and diversity on the test window,
 per model, target, protocol, population and K; the headline slice is flagged."""
 
-from ml.evaluation import EVALUATION_SCHEMA, evaluate
-from ml.recommend import MODELS
+from ml.recommend import from_table
 from ml.settings import from_config
+from ml.tuning import tuned_settings
+from ml.windows import METRICS_SCHEMA, blend_weights_of, evaluate_recommendations
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    settings = from_config(dbt.config)
-    recs = dbt.ref("ml_recommendations")
-    truth = dbt.ref("ml_holdout_interactions")
+    settings = tuned_settings(from_config(dbt.config.meta_get("ml_vars")), dbt.ref("ml_tuning"))
     n_catalog = dbt.ref("ml_train_interactions").select("product_id").distinct().count()
-    categories = dbt.ref("dim_products").select("product_id", "category")
+    validation = dbt.ref("ml_validation_metrics").where("model = 'blend'").toPandas()
+    recs = from_table(
+        dbt.ref("ml_recommendations"), settings, n_catalog, blend_weights_of(validation)
+    )
+    table = evaluate_recommendations(
+        recs,
+        dbt.ref("ml_holdout_interactions"),
+        settings,
+        n_catalog,
+        dbt.ref("dim_products").select("product_id", "category"),
+    )
     headline = dbt.ref("ml_evaluation_protocol").first()
-    table = evaluate(recs, truth, settings.metric_ks, max(n_catalog, 1), categories, MODELS)
     table["is_headline"] = (
         (table["target"] == headline["headline_target"])
         & (table["protocol"] == headline["headline_protocol"])
         & (table["population"] == "all")
         & (table["k"] == settings.top_k)
     )
-    return session.createDataFrame(table, schema=EVALUATION_SCHEMA + ", is_headline boolean")
+    return session.createDataFrame(table, schema=METRICS_SCHEMA + ", is_headline boolean")

@@ -1,13 +1,21 @@
-"""Top-K recommendations per user from popularity, ALS and a random baseline."""
+"""Top-K recommendations per user and protocol from every recommender (var
+ml_recommenders), with ALS parameters from ml_tuning and blend weights from the
+validation window."""
 
 from ml.recommend import recommend_all
 from ml.settings import from_config
+from ml.tuning import tuned_settings
+from ml.windows import blend_weights_of
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    settings = from_config(dbt.config)
-    train = dbt.ref("ml_train_interactions")
-    holdout = dbt.ref("ml_holdout_interactions")
-    recs, _report = recommend_all(train, holdout, settings)
-    return recs
+    settings = tuned_settings(from_config(dbt.config.meta_get("ml_vars")), dbt.ref("ml_tuning"))
+    validation = dbt.ref("ml_validation_metrics").where("model = 'blend'").toPandas()
+    recs = recommend_all(
+        dbt.ref("ml_train_interactions"),
+        dbt.ref("ml_holdout_interactions"),
+        settings,
+        blend_weights_of(validation),
+    )
+    return recs.table

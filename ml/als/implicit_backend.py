@@ -7,11 +7,12 @@ scipy CSR user x item matrix -> ``implicit`` ALS -> batched ``model.recommend`` 
 ``createDataFrame`` (Arrow again).
 
 Confidence, consistent with Spark's implicit ALS: Spark uses confidence
-``c = 1 + alpha * weight`` and preference ``p = 1 if weight > 0``. ``implicit.fit`` takes
-the matrix ``C - 1`` (its loss uses ``1 + value`` as confidence), so the CSR holds
-``alpha * weight`` and ``implicit``'s own ``alpha`` is left at 1.0. Interactions with
-weight <= 0 are dropped (Spark gives them preference 0; a zero entry in ``implicit`` means
-the same).
+``c = 1 + alpha * weight`` and preference ``p = 1 if weight > 0``. ``implicit`` reads each
+stored matrix value as the confidence itself (its conjugate-gradient step weights a pair by
+``value - 1`` on top of the all-items term and pulls towards preference 1 with ``value``),
+so the CSR holds ``1 + alpha * weight`` and ``implicit``'s own ``alpha`` is left at 1.0.
+Interactions with weight <= 0 are dropped (Spark gives them preference 0; a missing entry
+in ``implicit`` means the same).
 
 Regularisation differs: Spark scales ``reg_param`` by each user's / item's number of
 interactions (ALS-WR), ``implicit`` applies ``reg_param`` as is. ``reg_scale`` (default
@@ -31,11 +32,11 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from pyspark.sql import DataFrame
-from pyspark.sql import functions as F
 from threadpoolctl import threadpool_limits
 
 from ml.als.params import AlsParams
-from ml.columns import ITEM, RANK, SCORE, USER, WEIGHT, check_k
+from ml.columns import ITEM, RANK, SCORE, USER, check_k
+from ml.matrix import target_codes, training_frame, weight_matrix
 
 REC_SCHEMA = f"{USER} string, {ITEM} string, {RANK} int, {SCORE} double"
 BATCH_USERS = 10_000
@@ -61,21 +62,12 @@ class ImplicitResult:
 
 
 def interaction_matrix(pdf: pd.DataFrame, alpha: float) -> tuple[sp.csr_matrix, pd.Index, pd.Index]:
-    """CSR (users x items) of ``alpha * weight`` plus the user and item id indexes.
-
-    Duplicate (user, item) rows are summed; rows with weight <= 0 or null are dropped.
-    """
-    pdf = pdf[pdf[WEIGHT].notna() & (pdf[WEIGHT] > 0)]
-    # sorted codes: the same data gives the same model whatever order Spark returns rows in
-    user_codes, user_ids = pd.factorize(pdf[USER], sort=True)
-    item_codes, item_ids = pd.factorize(pdf[ITEM], sort=True)
-    values = alpha * pdf[WEIGHT].to_numpy(dtype=np.float64)
-    matrix = sp.csr_matrix(
-        (values.astype(np.float32), (user_codes, item_codes)),
-        shape=(len(user_ids), len(item_ids)),
-    )
-    matrix.sum_duplicates()
-    return matrix, pd.Index(user_ids), pd.Index(item_ids)
+    """CSR (users x items) of the confidence ``1 + alpha * weight`` plus the user and item
+    id indexes (``ml.matrix.weight_matrix``: duplicate pairs summed first, as Spark sums
+    duplicate ratings; weight <= 0 dropped)."""
+    weights, user_ids, item_ids = weight_matrix(pdf)
+    weights.data = 1.0 + alpha * weights.data
+    return weights.astype(np.float32), user_ids, item_ids
 
 
 def effective_regularization(
@@ -92,7 +84,7 @@ def effective_regularization(
 
 
 def fit_model(matrix: sp.csr_matrix, params: AlsParams, regularization: float):
-    """Fit ``implicit``'s CPU ALS on a ``C - 1`` confidence matrix (users x items)."""
+    """Fit ``implicit``'s CPU ALS on a confidence matrix ``1 + alpha * weight`` (users x items)."""
     from implicit.cpu.als import AlternatingLeastSquares
 
     with threadpool_limits(limits=1, user_api="blas"):  # implicit checks BLAS threads here
@@ -170,18 +162,14 @@ def recommend_implicit(
     check_k(k)
     spark = train.sparkSession
     started = time.perf_counter()
-    pdf = train.select(
-        F.col(USER).cast("string"), F.col(ITEM).cast("string"), F.col(WEIGHT).cast("double")
-    ).toPandas()
+    pdf = training_frame(train)
     matrix, user_ids, item_ids = interaction_matrix(pdf, params.alpha)
     n_interactions = len(pdf)
     del pdf
     model = fit_model(matrix, params, effective_regularization(params, matrix, reg_scale))
     fitted = time.perf_counter()
 
-    wanted = users.select(F.col(USER).cast("string")).distinct().toPandas()[USER]
-    codes = user_ids.get_indexer(wanted.dropna())
-    codes = np.sort(codes[codes >= 0])
+    codes = target_codes(users, user_ids)
     frame = top_k_frame(model, matrix, codes, k, user_ids, item_ids, exclude_seen=exclude_seen)
     recs = spark.createDataFrame(frame, schema=REC_SCHEMA)
     scored = time.perf_counter()

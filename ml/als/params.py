@@ -7,7 +7,8 @@ from dataclasses import asdict, dataclass
 
 @dataclass(frozen=True)
 class AlsParams:
-    """Implicit-feedback ALS hyper-parameters, named as in the dbt vars.
+    """Implicit-feedback ALS hyper-parameters, named as in the dbt vars (the defaults equal
+    the vars' defaults in ``dbt_project.yml``; a test fails if they drift apart).
 
     - ``rank``: number of latent factors.
     - ``max_iter``: ALS sweeps (one sweep = solve users, then items).
@@ -18,8 +19,8 @@ class AlsParams:
     - ``seed``: random seed of the factor initialisation.
     """
 
-    rank: int = 16
-    max_iter: int = 10
+    rank: int = 64
+    max_iter: int = 15
     reg_param: float = 0.05
     alpha: float = 10.0
     seed: int = 42

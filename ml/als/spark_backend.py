@@ -42,7 +42,7 @@ from ml.als.params import AlsParams
 from ml.columns import CATEGORY, ITEM, SCORE, USER, WEIGHT, check_k
 from ml.indexing import dense_ids
 from ml.popularity import popularity_order, popularity_table
-from ml.topk import empty_int_array, seen_pairs, target_users, top_k_per_user
+from ml.topk import empty_int_array, seen_pairs, seen_positions, target_users, top_k_per_user
 
 DEFAULT_MAX_CANDIDATES = 20_000
 DEFAULT_THRESHOLD_SAMPLE = 1024
@@ -183,12 +183,7 @@ def score_candidates(
         .select(F.transform("h", lambda x: x["item_features"]).alias("head_factors"))
     )
     global_positions = candidates.where("is_global").agg(F.collect_list("cand_pos").alias("cands"))
-    seen = (
-        seen_pairs(train, users if exclude_seen else users.limit(0))
-        .join(F.broadcast(candidates.select(ITEM, "cand_pos")), ITEM)
-        .groupBy(USER)
-        .agg(F.collect_set("cand_pos").alias("seen"))
-    )
+    seen = seen_positions(train, users, candidates, "cand_pos", exclude_seen)
     with_factors = (
         target_users(users)
         .join(user_map, USER)

@@ -5,7 +5,9 @@
 ) }}
 
 -- The model history: one row per model per training run, appended by every build
--- (a run is identified by the run_id ml_recommendations stamps on its rows).
+-- (a run is identified by the run_id ml_recommendations stamps on its rows). A model
+-- that made no list in the headline slice (EASE above ease_max_items, buy_again under
+-- new_items) still has its row, with the reason in note.
 
 with
 
@@ -40,33 +42,38 @@ runs as (
         min(score_seconds) as score_seconds,
         count(distinct user_id) as n_users_scored
     from recommendations
+    where protocol = (select first(protocol) from metrics)
     group by run_id, model
+
+),
+
+run as (
+
+    select
+        first(run_id) as run_id,
+        min(trained_at) as trained_at
+    from runs
 
 ),
 
 final as (
 
     select
-        runs.run_id,
-        runs.model,
-        runs.trained_at,
+        run.run_id,
+        metrics.model,
+        coalesce(runs.trained_at, run.trained_at) as trained_at,
         runs.backend,
-        to_json(named_struct(
-            'rank', {{ var('als_rank') }},
-            'max_iter', {{ var('als_max_iter') }},
-            'reg_param', {{ var('als_reg_param') }},
-            'alpha', {{ var('als_alpha') }},
+        coalesce(metrics.params, to_json(named_struct(
             'seed', {{ var('random_seed') }},
-            'backend_setting', '{{ var("als_backend") }}',
             'top_k', {{ var('top_k') }}
-        )) as params,
+        ))) as params,
         split.first_event_at as train_start_at,
         split.cutoff_at,
         split.holdout_end_at,
         split.n_train_pairs,
         split.n_holdout_pairs,
         split.n_holdout_users,
-        runs.n_users_scored,
+        coalesce(runs.n_users_scored, 0) as n_users_scored,
         runs.train_seconds,
         runs.score_seconds,
         metrics.precision_at_k,
@@ -76,12 +83,14 @@ final as (
         metrics.hit_rate_at_k,
         metrics.catalog_coverage,
         metrics.target,
-        metrics.protocol
-    from runs
-    inner join metrics on runs.model = metrics.model
+        metrics.protocol,
+        metrics.note
+    from metrics
+    cross join run
     cross join split
+    left join runs on metrics.model = runs.model
     {% if is_incremental() %}
-        where runs.run_id not in (select run_id from {{ this }})
+        where run.run_id not in (select run_id from {{ this }})
     {% endif %}
 
 )

@@ -1,5 +1,6 @@
 """Every choice is made on the validation window: changing only the test window's events
-leaves the validation figures and the chosen models exactly as they were.
+leaves the validation figures, the chosen models, the ALS tuning and the blend weights
+exactly as they were; a build without tuning reuses the last tuning's rows.
 
 A data home of its own (the shared test home must not change under other tests): a small
 generated shop, `dbt run` up to `ml_model_selection`, then a new raw file with purchases
@@ -14,14 +15,19 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from conftest import local_table, run_dbt
 
 SELECT = ["--select", "+ml_model_selection", "+ml_split_holdout"]
 
 
-def build(home: Path) -> None:
-    result = run_dbt("run", *SELECT, target="local", env={"CARTWHEEL_HOME": str(home)})
+TUNE = ["--vars", "{ml_tune: true}"]
+VARS = yaml.safe_load((Path(__file__).resolve().parents[2] / "dbt_project.yml").read_text())["vars"]
+
+
+def build(home: Path, *args: str) -> None:
+    result = run_dbt("run", *args, target="local", env={"CARTWHEEL_HOME": str(home)})
     assert result.returncode == 0, result.output[-5000:]
 
 
@@ -79,14 +85,28 @@ def test_choices_ignore_the_test_window(tmp_path: Path) -> None:
         start=date(2023, 1, 1),
         progress=False,
     )
-    build(home)
+    build(home, *SELECT, *TUNE)
     chosen = sorted_frame(local_table(home, "ml_model_selection"), ["target", "protocol"])
     keys = ["model", "target", "protocol", "population", "k"]
     validation = sorted_frame(local_table(home, "ml_validation_metrics"), keys)
+    tuning = sorted_frame(local_table(home, "ml_tuning"), ["grid_point"])
     test_before = window_rows(home, "ml_split_holdout", "test")
 
+    # the vars reach the Python models: every grid point, plus the vars' own model
+    grid = [VARS[f"als_grid_{p}"] for p in ("rank", "max_iter", "reg_param", "alpha")]
+    n_points = len(grid[0]) * len(grid[1]) * len(grid[2]) * len(grid[3])
+    in_grid = all(
+        VARS[f"als_{p}"] in values
+        for p, values in zip(("rank", "max_iter", "reg_param", "alpha"), grid, strict=True)
+    )
+    assert len(tuning) == n_points + (0 if in_grid else 1)
+    assert tuning["is_chosen"].sum() == 1 and tuning["is_vars"].sum() == 1
+    best = tuning.loc[tuning["is_chosen"], "ndcg_at_k"].iloc[0]
+    assert best >= tuning.loc[tuning["is_vars"], "ndcg_at_k"].iloc[0]
+    assert best == tuning["ndcg_at_k"].max()
+
     added = add_test_window_purchases(home)
-    build(home)
+    build(home, *SELECT, *TUNE)
 
     test_after = window_rows(home, "ml_split_holdout", "test")
     assert len(test_after) > len(test_before), "the new events must land in the test window"
@@ -95,8 +115,18 @@ def test_choices_ignore_the_test_window(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(
         sorted_frame(local_table(home, "ml_model_selection"), ["target", "protocol"]), chosen
     )
-    quality = ["precision_at_k", "recall_at_k", "ndcg_at_k", "map_at_k", "n_users"]
+    quality = ["precision_at_k", "recall_at_k", "ndcg_at_k", "map_at_k", "n_users", "params"]
     pd.testing.assert_frame_equal(
         sorted_frame(local_table(home, "ml_validation_metrics"), keys)[keys + quality],
         validation[keys + quality],
+    )
+    assert local_table(home, "ml_validation_metrics")["params"].notna().any()  # blend, als
+    tuned = ["grid_point", "rank", "reg_param", "alpha", "ndcg_at_k", "is_chosen"]
+    after = sorted_frame(local_table(home, "ml_tuning"), ["grid_point"])
+    pd.testing.assert_frame_equal(after[tuned], tuning[tuned])
+
+    # a build without ml_tune keeps the last tuning (the same rows, the same tuned_at)
+    build(home, "--select", "ml_tuning")
+    pd.testing.assert_frame_equal(
+        sorted_frame(local_table(home, "ml_tuning"), ["grid_point"]), after
     )

@@ -62,10 +62,11 @@ def test_every_slice_is_reported_and_revenue_uses_purchases(
     request.getfixturevalue(f"built_{target}")
     metrics = read(target, "ml_metrics", request)
     ks = sorted({K, *VARS["ml_metric_ks"]})
-    # 3 models x 2 targets x 2 protocols x 3 populations x every K
-    assert len(metrics) == 3 * 2 * 2 * 3 * len(ks)
+    models = VARS["ml_recommenders"]
+    # every model x 2 targets x 2 protocols x 3 populations x every K
+    assert len(metrics) == len(models) * 2 * 2 * 3 * len(ks)
     headline = metrics[metrics["is_headline"].astype(bool)]
-    assert sorted(headline["model"]) == ["als", "popularity", "random"]
+    assert sorted(headline["model"]) == sorted(models)
     assert set(headline["population"]) == {"all"} and set(headline["k"].astype(int)) == {K}
     assert (headline["n_users"].astype(int) > 0).all()
     # the revenue figure is the purchase target of the headline protocol, priced by the vars
@@ -83,7 +84,7 @@ def test_every_slice_is_reported_and_revenue_uses_purchases(
         * VARS["revenue_conversion_rate"]
         * VARS["revenue_average_order_value"]
     )
-    for model in ("popularity", "als"):
+    for model in ("popularity", "als", "blend"):
         # two implementations (ml.revenue, ml.evaluation) of the same purchase precision
         precision = float(purchase.loc[model, "precision_at_k"])
         assert float(revenue.loc[model, "revenue_classic"]) == pytest.approx(scale * precision)
@@ -114,7 +115,7 @@ def test_metrics_match_an_independent_pandas_computation(
             "all": truth,
         }.items():
             n_truth = users.groupby("user_id").size()
-            for model in ("popularity", "als"):
+            for model in ("popularity", "trending", "als", "item_knn", "ease", "blend"):
                 lists = recs[(recs["model"] == model) & (recs["protocol"] == protocol)]
                 hits = lists.merge(users[["user_id", "product_id"]], on=["user_id", "product_id"])
                 per_user = hits.groupby("user_id").size().reindex(n_truth.index, fill_value=0)
@@ -124,7 +125,7 @@ def test_metrics_match_an_independent_pandas_computation(
                     assert row["precision_at_k"] == pytest.approx((per_user / K).mean())
                     assert row["recall_at_k"] == pytest.approx((per_user / n_truth).mean())
                     checked += 1
-    assert checked >= 8
+    assert checked >= 8 * 6
 
 
 def test_cold_users_are_evaluated_and_als_cannot_serve_them(
@@ -136,7 +137,14 @@ def test_cold_users_are_evaluated_and_als_cannot_serve_them(
     assert (cold["n_users"] > 0).all(), "the test shop has cold holdout users"
     als = cold.loc[("als", "new_items")]
     assert als["n_users_without_recs"] == als["n_users"] and als["precision_at_k"] == 0
-    assert cold.loc[("popularity", "new_items"), "n_users_without_recs"] == 0
+    for model in ("popularity", "trending", "blend"):  # blend falls back to trending
+        assert cold.loc[(model, "new_items"), "n_users_without_recs"] == 0, model
+    for model in ("item_knn", "ease"):  # scored from a history cold users do not have
+        assert cold.loc[(model, "new_items"), "n_users_without_recs"] == als["n_users"], model
+    # buy-again has nothing under new_items: null figures with the reason, never zeros
+    buy_again = metrics[(metrics["model"] == "buy_again") & (metrics["protocol"] == "new_items")]
+    assert buy_again["precision_at_k"].isna().all()
+    assert buy_again["note"].str.contains("nothing to offer under new_items").all()
 
 
 def test_new_items_lists_exclude_training_items_repeat_aware_lists_may_not(
@@ -148,7 +156,8 @@ def test_new_items_lists_exclude_training_items_repeat_aware_lists_may_not(
     seen = recs.merge(train, on=["user_id", "product_id"])
     assert seen[seen["protocol"] == "new_items"].empty
     assert not seen[seen["protocol"] == "repeat_aware"].empty
-    assert set(recs["model"]) == {"popularity", "als", "random"}
+    assert set(recs["model"]) == set(VARS["ml_recommenders"])
+    assert set(recs.loc[recs["model"] == "buy_again", "protocol"]) == {"repeat_aware"}
     assert recs["rank"].max() == max(K, *VARS["ml_metric_ks"])
 
 

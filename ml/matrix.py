@@ -1,0 +1,42 @@
+"""The training pairs as a scipy user x item matrix (the single-machine models' input)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from ml.columns import ITEM, USER, WEIGHT
+
+
+def training_frame(train: DataFrame) -> pd.DataFrame:
+    """``user_id, product_id`` (strings) and ``weight`` (double) on the driver."""
+    return train.select(
+        F.col(USER).cast("string"), F.col(ITEM).cast("string"), F.col(WEIGHT).cast("double")
+    ).toPandas()
+
+
+def weight_matrix(pdf: pd.DataFrame) -> tuple[sp.csr_matrix, pd.Index, pd.Index]:
+    """CSR (users x items) of the summed ``weight`` plus the user and item id indexes.
+
+    Rows with weight <= 0 or null are dropped; duplicate pairs are summed. Codes are sorted
+    ids, so the order the rows arrive in never changes a model.
+    """
+    pdf = pdf[pdf[WEIGHT].notna() & (pdf[WEIGHT] > 0)]
+    user_codes, user_ids = pd.factorize(pdf[USER], sort=True)
+    item_codes, item_ids = pd.factorize(pdf[ITEM], sort=True)
+    matrix = sp.csr_matrix(
+        (pdf[WEIGHT].to_numpy(dtype=np.float64), (user_codes, item_codes)),
+        shape=(len(user_ids), len(item_ids)),
+    )
+    matrix.sum_duplicates()
+    return matrix, pd.Index(user_ids), pd.Index(item_ids)
+
+
+def target_codes(users: DataFrame, user_ids: pd.Index) -> np.ndarray:
+    """Sorted row codes of the target users that have training rows."""
+    wanted = users.select(F.col(USER).cast("string")).distinct().toPandas()[USER]
+    codes = user_ids.get_indexer(wanted.dropna())
+    return np.sort(codes[codes >= 0])

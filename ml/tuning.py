@@ -1,0 +1,137 @@
+"""ALS tuning on the validation window: a grid of hyper-parameters (vars ``als_grid_*``),
+each point fitted on the validation training data and scored on its holdout; the best
+NDCG at ``top_k`` (headline target and protocol, all users) wins. The vars' own model is
+always one of the points, so the tuned ALS is never worse than the untuned one there.
+
+Tuning multiplies training time, so it runs only when var ``ml_tune`` is true
+(``make tune``; the demo tunes). A build without it reuses the choice of the last tuning
+(the ``ml_tuning`` table), or the vars when there is none (``tuned_settings``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from ml.als import AlsParams, train_and_recommend
+from ml.columns import ITEM, MODEL
+from ml.evaluation import POPULATION, PROTOCOL, TARGET, evaluate
+from ml.recommend import target_users
+from ml.settings import Settings
+
+PARAM_COLUMNS = ("rank", "max_iter", "reg_param", "alpha", "seed")
+TUNING_COLUMNS = [
+    "grid_point",
+    *PARAM_COLUMNS,
+    "backend",
+    TARGET,
+    PROTOCOL,
+    "k",
+    "precision_at_k",
+    "recall_at_k",
+    "ndcg_at_k",
+    "n_users",
+    "train_seconds",
+    "is_vars",
+    "is_chosen",
+    "tuned_at",
+]
+TUNING_SCHEMA = (
+    "grid_point int, rank int, max_iter int, reg_param double, alpha double, seed int, "
+    "backend string, target string, protocol string, k int, precision_at_k double, "
+    "recall_at_k double, ndcg_at_k double, n_users bigint, train_seconds double, "
+    "is_vars boolean, is_chosen boolean, tuned_at timestamp"
+)
+
+
+def tune_als(
+    train: DataFrame, holdout: DataFrame, settings: Settings, target: str, protocol: str
+) -> pd.DataFrame:
+    """One row per grid point (``TUNING_COLUMNS``); exactly one has ``is_chosen``."""
+    points = settings.als_grid.points(settings.seed, settings.als)
+    users = target_users(train, holdout, 0).cache()
+    train = train.cache()
+    lists, seconds, backends = [], [], []
+    for i, params in enumerate(points):
+        recs, report = train_and_recommend(
+            train,
+            users,
+            settings.top_k,
+            params,
+            backend=settings.als_backend,
+            max_candidates=settings.als_max_candidates,
+            exclude_seen=protocol == "new_items",
+        )
+        lists.append(
+            recs.withColumn(MODEL, F.lit(f"als:{i}")).withColumn(PROTOCOL, F.lit(protocol))
+        )
+        seconds.append(report.train_seconds)
+        backends.append(report.backend)
+    table = lists[0]
+    for other in lists[1:]:
+        table = table.unionByName(other)
+    n_catalog = max(train.select(ITEM).distinct().count(), 1)
+    models = [f"als:{i}" for i in range(len(points))]
+    metrics = evaluate(
+        table.localCheckpoint(eager=True), holdout, (settings.top_k,), n_catalog, None, models
+    )
+    metrics = metrics[
+        (metrics[TARGET] == target)
+        & (metrics[PROTOCOL] == protocol)
+        & (metrics[POPULATION] == "all")
+    ].set_index(MODEL)
+    rows = []
+    tuned_at = datetime.now(UTC).replace(tzinfo=None)
+    for i, params in enumerate(points):
+        m = metrics.loc[f"als:{i}"]
+        rows.append(
+            {
+                "grid_point": i,
+                **{c: getattr(params, c) for c in PARAM_COLUMNS},
+                "backend": backends[i],
+                TARGET: target,
+                PROTOCOL: protocol,
+                "k": settings.top_k,
+                "precision_at_k": m["precision_at_k"],
+                "recall_at_k": m["recall_at_k"],
+                "ndcg_at_k": m["ndcg_at_k"],
+                "n_users": int(m["n_users"]),
+                "train_seconds": float(seconds[i]),
+                "is_vars": params == settings.als,
+                "is_chosen": False,
+                "tuned_at": tuned_at,
+            }
+        )
+    out = pd.DataFrame(rows, columns=TUNING_COLUMNS)
+    # best NDCG, then precision; ties: the vars' model, then the earlier point
+    order = out.assign(_ndcg=out["ndcg_at_k"].fillna(-1.0), _p=out["precision_at_k"].fillna(-1.0))
+    best = order.sort_values(
+        ["_ndcg", "_p", "is_vars", "grid_point"], ascending=[False, False, False, True]
+    ).index[0]
+    out.loc[best, "is_chosen"] = True
+    train.unpersist()
+    users.unpersist()
+    return out
+
+
+def chosen_params(tuning: pd.DataFrame, settings: Settings) -> AlsParams:
+    """The last tuning's chosen point, or the vars' model when there is none."""
+    chosen = tuning[tuning["is_chosen"].astype(bool)] if len(tuning) else tuning
+    if not len(chosen):
+        return settings.als
+    row = chosen.iloc[0]
+    return AlsParams(
+        rank=int(row["rank"]),
+        max_iter=int(row["max_iter"]),
+        reg_param=float(row["reg_param"]),
+        alpha=float(row["alpha"]),
+        seed=settings.seed,
+    )
+
+
+def tuned_settings(settings: Settings, tuning: DataFrame) -> Settings:
+    """``settings`` with the ALS parameters of the ``ml_tuning`` table."""
+    return settings.with_als(chosen_params(tuning.toPandas(), settings))
