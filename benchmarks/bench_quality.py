@@ -474,8 +474,10 @@ class DbtWatcher:
 
 
 def dbt_build(dataset: str, home: Path, env: dict[str, str], progress: Progress) -> Failure | None:
-    """`dbt build --target local` of the whole DAG into this data home."""
+    """`dbt build --target local` of the whole DAG into this data home, tuning ALS on the
+    validation window as the demo does (`ml_tune`)."""
     command = [str(BIN / "dbt"), "build", "--target", "local", "--project-dir", str(PROJECT)]
+    command += ["--vars", "{ml_tune: true}"]
     command += ["--target-path", str(home / "target"), "--log-path", str(home / "logs")]
     log = home / "build.log"
     if run_logged(command, env, log, DbtWatcher(dataset, progress)) != 0:
