@@ -31,19 +31,26 @@ split as (
 
 ),
 
+headline as (
+
+    select first(metrics.protocol) as protocol
+    from metrics
+
+),
+
 runs as (
 
     select
-        run_id,
-        model,
-        min(trained_at) as trained_at,
-        min(backend) as backend,
-        min(train_seconds) as train_seconds,
-        min(score_seconds) as score_seconds,
-        count(distinct user_id) as n_users_scored
+        recommendations.run_id,
+        recommendations.model,
+        min(recommendations.trained_at) as trained_at,
+        min(recommendations.backend) as backend,
+        min(recommendations.train_seconds) as train_seconds,
+        min(recommendations.score_seconds) as score_seconds,
+        count(distinct recommendations.user_id) as n_users_scored
     from recommendations
-    where protocol = (select first(protocol) from metrics)
-    group by run_id, model
+    inner join headline on recommendations.protocol = headline.protocol
+    group by recommendations.run_id, recommendations.model
 
 ),
 

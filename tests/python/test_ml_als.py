@@ -119,7 +119,13 @@ def test_never_recommends_training_items(results, planted: Planted, model: str) 
 
 def test_backends_agree_and_beat_baselines(results, planted: Planted) -> None:
     p = {name: precision_at_k(recs, planted.truth) for name, (recs, _) in results.items()}
-    assert abs(p["spark"] - p["implicit"]) <= 0.05 or 0.7 <= p["spark"] / p["implicit"] <= 1.43, p
+    # the same vars give the same model (confidence 1 + alpha x weight in both): precision
+    # within 0.02 (about 10 %), and about half of each top 10 shared (two fits of one
+    # model with different solvers and initial factors; measured 0.198 vs 0.184, 52 %)
+    assert abs(p["spark"] - p["implicit"]) <= 0.02, p
+    spark, implicit = results["spark"][0], results["implicit"][0]
+    shared = spark.merge(implicit, on=["user_id", "product_id"])
+    assert len(shared) / len(spark) >= 0.4
     assert p["spark"] > p["popularity"] and p["implicit"] > p["popularity"], p
     assert p["popularity"] > p["random"], p
 
