@@ -22,7 +22,7 @@ import scipy.sparse as sp
 from pyspark.sql import DataFrame
 
 from ml.columns import ITEM, RANK, SCORE, USER, check_k
-from ml.matrix import target_codes, training_frame, weight_matrix
+from ml.matrix import concat_recs, rec_frame, target_codes, training_frame, weight_matrix
 
 REC_SCHEMA = f"{USER} string, {ITEM} string, {RANK} int, {SCORE} double"
 BATCH_USERS = 2_000
@@ -103,20 +103,14 @@ def top_k_scores(
         keep = np.isfinite(best)
         r, c = np.nonzero(keep)
         frames.append(
-            pd.DataFrame(
-                {
-                    USER: user_ids.to_numpy()[batch[r]],
-                    ITEM: item_ids.to_numpy()[order[r, c]],
-                    RANK: (c + 1).astype(np.int32),
-                    SCORE: best[r, c].astype(np.float64),
-                }
+            rec_frame(
+                user_ids.to_numpy()[batch[r]],
+                item_ids.to_numpy()[order[r, c]],
+                (c + 1).astype(np.int32),
+                best[r, c].astype(np.float64),
             )
         )
-    if not frames:
-        return pd.DataFrame({USER: [], ITEM: [], RANK: [], SCORE: []}).astype(
-            {USER: object, ITEM: object, RANK: np.int32, SCORE: np.float64}
-        )
-    return pd.concat(frames, ignore_index=True)
+    return concat_recs(frames)
 
 
 def fit_ease_model(train: DataFrame, l2: float, max_items: int) -> EaseModel:

@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from ml.columns import ITEM, USER, WEIGHT
+from ml.columns import ITEM, RANK, SCORE, USER, WEIGHT
 
 
 def training_frame(train: DataFrame) -> pd.DataFrame:
@@ -40,3 +40,24 @@ def target_codes(users: DataFrame, user_ids: pd.Index) -> np.ndarray:
     wanted = users.select(F.col(USER).cast("string")).distinct().toPandas()[USER]
     codes = user_ids.get_indexer(wanted.dropna())
     return np.sort(codes[codes >= 0])
+
+
+def rec_frame(
+    users: np.ndarray, items: np.ndarray, ranks: np.ndarray, scores: np.ndarray
+) -> pd.DataFrame:
+    """Recommendations as ``user_id, product_id, rank`` (int32), ``score`` (float64)."""
+    return pd.DataFrame(
+        {
+            USER: np.asarray(users, dtype=object),
+            ITEM: np.asarray(items, dtype=object),
+            RANK: np.asarray(ranks, dtype=np.int32),
+            SCORE: np.asarray(scores, dtype=np.float64),
+        }
+    )
+
+
+def concat_recs(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The batches of ``rec_frame`` as one frame (typed and empty when there are none)."""
+    if not frames:
+        return rec_frame(np.array([]), np.array([]), np.array([]), np.array([]))
+    return pd.concat(frames, ignore_index=True)

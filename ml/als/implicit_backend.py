@@ -36,7 +36,7 @@ from threadpoolctl import threadpool_limits
 
 from ml.als.params import AlsParams
 from ml.columns import ITEM, RANK, SCORE, USER, check_k
-from ml.matrix import target_codes, training_frame, weight_matrix
+from ml.matrix import concat_recs, rec_frame, target_codes, training_frame, weight_matrix
 
 REC_SCHEMA = f"{USER} string, {ITEM} string, {RANK} int, {SCORE} double"
 BATCH_USERS = 10_000
@@ -127,20 +127,14 @@ def top_k_frame(
             valid = (ids >= 0) & np.isfinite(scores) & (scores > -1e30)
             rows, cols = np.nonzero(valid)
             frames.append(
-                pd.DataFrame(
-                    {
-                        USER: user_ids.to_numpy()[batch[rows]],
-                        ITEM: item_ids.to_numpy()[ids[rows, cols]],
-                        RANK: (cols + 1).astype(np.int32),
-                        SCORE: scores[rows, cols],
-                    }
+                rec_frame(
+                    user_ids.to_numpy()[batch[rows]],
+                    item_ids.to_numpy()[ids[rows, cols]],
+                    (cols + 1).astype(np.int32),
+                    scores[rows, cols],
                 )
             )
-    if not frames:
-        return pd.DataFrame({USER: [], ITEM: [], RANK: [], SCORE: []}).astype(
-            {USER: object, ITEM: object, RANK: np.int32, SCORE: np.float64}
-        )
-    out = pd.concat(frames, ignore_index=True)
+    out = concat_recs(frames)
     # ranks must be dense 1..n per user even if a padded slot was dropped in the middle
     out[RANK] = (out.groupby(USER, sort=False).cumcount() + 1).astype(np.int32)
     return out
