@@ -19,7 +19,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from ml.columns import ITEM, MODEL, RANK, SCORE, USER, check_k
-from ml.topk import top_k_per_user
+from ml.topk import top_k_per_user, union_all
 
 FALLBACK = "trending"
 BLEND_NAME = "blend_name"
@@ -61,9 +61,7 @@ def blend_many(
         frame.select(USER, ITEM, RANK).withColumn(MODEL, F.lit(name))
         for name, frame in lists.items()
     ]
-    ranks = parts[0]
-    for part in parts[1:]:
-        ranks = ranks.unionByName(part)
+    ranks = union_all(parts)
     spark = ranks.sparkSession
     table = spark.createDataFrame(rows, f"{BLEND_NAME} string, {MODEL} string, weight double")
     scored = (

@@ -34,6 +34,7 @@ from ml.item_knn import item_neighbours, recommend_item_knn
 from ml.popularity import recommend_popularity
 from ml.random_baseline import recommend_random
 from ml.settings import RECOMMENDERS, Settings
+from ml.topk import union_all
 from ml.trending import recommend_trending
 
 RUN_COLUMNS = ("run_id", "trained_at", "backend", "train_seconds", "score_seconds")
@@ -108,15 +109,17 @@ def materialised(make: Callable[[], DataFrame], backend: str, train_seconds: flo
 
 
 def fit_popularity(ctx: Context) -> Recommend:
-    return lambda exclude: ModelLists(
-        recommend_popularity(ctx.train, ctx.users, ctx.k, exclude_seen=exclude), "sql"
+    return lambda exclude: materialised(
+        lambda: recommend_popularity(ctx.train, ctx.users, ctx.k, exclude_seen=exclude), "sql", 0.0
     )
 
 
 def fit_trending(ctx: Context) -> Recommend:
     half_life = ctx.settings.trending_half_life_days
-    return lambda exclude: ModelLists(
-        recommend_trending(ctx.train, ctx.users, ctx.k, half_life, exclude_seen=exclude), "sql"
+    return lambda exclude: materialised(
+        lambda: recommend_trending(ctx.train, ctx.users, ctx.k, half_life, exclude_seen=exclude),
+        "sql",
+        0.0,
     )
 
 
@@ -124,7 +127,7 @@ def fit_buy_again(ctx: Context) -> Recommend:
     def recommend(exclude: bool) -> ModelLists:
         if exclude:
             return ModelLists(None, "sql", skipped=NOT_UNDER_NEW_ITEMS)
-        return ModelLists(recommend_buy_again(ctx.train, ctx.users, ctx.k), "sql")
+        return materialised(lambda: recommend_buy_again(ctx.train, ctx.users, ctx.k), "sql", 0.0)
 
     return recommend
 
@@ -177,9 +180,12 @@ def fit_als(ctx: Context) -> Recommend:
 
 
 def fit_random(ctx: Context) -> Recommend:
-    return lambda exclude: ModelLists(
-        recommend_random(ctx.train, ctx.users, ctx.k, seed=ctx.settings.seed, exclude_seen=exclude),
+    return lambda exclude: materialised(
+        lambda: recommend_random(
+            ctx.train, ctx.users, ctx.k, seed=ctx.settings.seed, exclude_seen=exclude
+        ),
         "sql",
+        0.0,
     )
 
 
@@ -291,17 +297,17 @@ def recommend_all(
                 result.skipped[(name, protocol)] = made.skipped or f"{name} made no list"
                 continue
             tables.append(
-                made.recs.select(*columns)
-                .withColumn(MODEL, F.lit(name))
-                .withColumn(PROTOCOL, F.lit(protocol))
-                .withColumn("run_id", F.lit(run_id))
-                .withColumn("trained_at", F.lit(trained_at))
-                .withColumn("backend", F.lit(made.backend))
-                .withColumn("train_seconds", F.lit(float(made.train_seconds)))
-                .withColumn("score_seconds", F.lit(float(made.score_seconds)))
+                made.recs.select(
+                    F.lit(name).alias(MODEL),
+                    F.lit(protocol).alias(PROTOCOL),
+                    *columns,
+                    F.lit(run_id).alias("run_id"),
+                    F.lit(trained_at).alias("trained_at"),
+                    F.lit(made.backend).alias("backend"),
+                    F.lit(float(made.train_seconds)).alias("train_seconds"),
+                    F.lit(float(made.score_seconds)).alias("score_seconds"),
+                )
             )
-    table = tables[0]
-    for other in tables[1:]:
-        table = table.unionByName(other)
+    table = union_all(tables)
     result.table = table.select(MODEL, PROTOCOL, *columns, *RUN_COLUMNS)
     return result

@@ -55,6 +55,19 @@ def seen_positions(
     )
 
 
+def union_all(frames: list[DataFrame]) -> DataFrame:
+    """``unionByName`` of the frames as a balanced tree: the plan grows log2(n) deep, not n
+    (Spark Connect sends plans as nested protobuf messages, which have a depth limit)."""
+    if not frames:
+        raise ValueError("union_all needs at least one frame")
+    while len(frames) > 1:
+        frames = [
+            frames[i].unionByName(frames[i + 1]) if i + 1 < len(frames) else frames[i]
+            for i in range(0, len(frames), 2)
+        ]
+    return frames[0]
+
+
 def empty_int_array() -> Column:
     """A typed empty ``array<int>`` (for users without seen items)."""
     return F.array().cast("array<int>")

@@ -11,6 +11,7 @@ Tuning multiplies training time, so it runs only when var ``ml_tune`` is true
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pandas as pd
 from pyspark.sql import DataFrame
@@ -21,6 +22,7 @@ from ml.columns import ITEM, MODEL
 from ml.evaluation import POPULATION, PROTOCOL, TARGET, evaluate
 from ml.recommend import target_users
 from ml.settings import Settings
+from ml.topk import union_all
 
 PARAM_COLUMNS = ("rank", "max_iter", "reg_param", "alpha", "seed")
 TUNING_COLUMNS = [
@@ -70,9 +72,7 @@ def tune_als(
         )
         seconds.append(report.train_seconds)
         backends.append(report.backend)
-    table = lists[0]
-    for other in lists[1:]:
-        table = table.unionByName(other)
+    table = union_all(lists)
     n_catalog = max(train.select(ITEM).distinct().count(), 1)
     models = [f"als:{i}" for i in range(len(points))]
     metrics = evaluate(
@@ -135,3 +135,20 @@ def chosen_params(tuning: pd.DataFrame, settings: Settings) -> AlsParams:
 def tuned_settings(settings: Settings, tuning: DataFrame) -> Settings:
     """``settings`` with the ALS parameters of the ``ml_tuning`` table."""
     return settings.with_als(chosen_params(tuning.toPandas(), settings))
+
+
+def save_tuning(table: pd.DataFrame, path: Path) -> None:
+    """Keep a tuning's rows beside the warehouse, so a later build without ``ml_tune`` can
+    reuse them (dbt drops a table model's old table before its code runs)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table[TUNING_COLUMNS].to_parquet(path, index=False)
+
+
+def load_tuning(path: Path) -> pd.DataFrame:
+    """The last saved tuning, or an empty table when there is none (or it is unreadable)."""
+    if not path.exists():
+        return pd.DataFrame(columns=TUNING_COLUMNS)
+    table = pd.read_parquet(path)
+    if list(table.columns) != TUNING_COLUMNS:
+        return pd.DataFrame(columns=TUNING_COLUMNS)
+    return table

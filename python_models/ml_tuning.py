@@ -1,13 +1,18 @@
 """ALS tuning on the validation window (var ml_tune; `make tune`): one row per grid point.
-Without ml_tune the last tuning's rows are kept, so a normal build reuses its choice."""
+Without ml_tune the last tuning's rows are kept (saved under the data home, since dbt drops
+the old table before a table model runs), so a normal build reuses its choice."""
 
+from cartwheel.home import home
 from ml.settings import from_config
-from ml.tuning import TUNING_COLUMNS, TUNING_SCHEMA, tune_als
+from ml.tuning import TUNING_SCHEMA, load_tuning, save_tuning, tune_als
+
+SAVED = "ml/last_tuning.parquet"
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     settings = from_config(dbt.config.meta_get("ml_vars"))
+    path = home() / SAVED
     if settings.tune_als:
         headline = dbt.ref("ml_evaluation_protocol").first()
         table = tune_als(
@@ -17,10 +22,9 @@ def model(dbt, session):
             headline["headline_target"],
             headline["headline_protocol"],
         )
-        return session.createDataFrame(table, schema=TUNING_SCHEMA)
-    this = f"{dbt.this.schema}.{dbt.this.identifier}"
-    if session.catalog.tableExists(this):
-        previous = session.table(this).toPandas()  # on the driver before the overwrite
-        if list(previous.columns) == TUNING_COLUMNS and len(previous):
-            return session.createDataFrame(previous, schema=TUNING_SCHEMA)
-    return session.createDataFrame([], schema=TUNING_SCHEMA)
+        save_tuning(table, path)
+    else:
+        table = load_tuning(path)
+    if not len(table):
+        return session.createDataFrame([], schema=TUNING_SCHEMA)
+    return session.createDataFrame(table, schema=TUNING_SCHEMA)
