@@ -283,7 +283,8 @@ def recommend_all(
     trained_at = datetime.now(UTC).replace(tzinfo=None)
     fitted = {name: REGISTRY[name](ctx) for name in settings.recommenders if name in REGISTRY}
     columns = [USER, ITEM, RANK, SCORE]
-    result = Recommendations(table=None, settings_models=settings.recommenders)  # type: ignore[arg-type]
+    skipped: dict[tuple[str, str], str] = {}
+    used_weights: dict[str, dict[str, dict[str, float]]] = {}
     tables = []
     for protocol in PROTOCOLS:
         lists = {name: recommend(protocol == "new_items") for name, recommend in fitted.items()}
@@ -291,10 +292,10 @@ def recommend_all(
             weights = None if blend_weights is None else blend_weights.get(protocol, {})
             for name, (made, used) in blend_for_protocol(lists, weights, settings, ctx.k).items():
                 lists[name] = made
-                result.blend_weights.setdefault(name, {})[protocol] = used
+                used_weights.setdefault(name, {})[protocol] = used
         for name, made in lists.items():
             if made.recs is None:
-                result.skipped[(name, protocol)] = made.skipped or f"{name} made no list"
+                skipped[(name, protocol)] = made.skipped or f"{name} made no list"
                 continue
             tables.append(
                 made.recs.select(
@@ -309,5 +310,9 @@ def recommend_all(
                 )
             )
     table = union_all(tables)
-    result.table = table.select(MODEL, PROTOCOL, *columns, *RUN_COLUMNS)
-    return result
+    return Recommendations(
+        table.select(MODEL, PROTOCOL, *columns, *RUN_COLUMNS),
+        settings.recommenders,
+        skipped,
+        used_weights,
+    )
