@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 
 from cartwheel.generate import generate_shop
 from cartwheel.home import home, raw_root
+from ml.tracking import ui_command
 
 PROJECT = Path(__file__).resolve().parents[1]
 SCHEMA = os.environ.get("CARTWHEEL_SCHEMA", "cartwheel")
@@ -53,7 +54,7 @@ def ensure_shop() -> str:
 
 def print_summary(data: str, seconds: float) -> None:
     counts = table("audit_source_row_counts")
-    events = table("int_events")
+    events = table("fct_interactions")
     print()
     print(f"cartwheel demo: built in {seconds:.0f} s on the embedded Spark session")
     print(f"  data       {data}")
@@ -67,7 +68,7 @@ def print_summary(data: str, seconds: float) -> None:
     by_type = events.groupby("event_type").size().sort_index()
     print(
         f"  lake       {len(events):,} events in "
-        f"{events[['category', 'event_year', 'event_month']].drop_duplicates().shape[0]:,}"
+        f"{events[['event_year', 'event_month']].drop_duplicates().shape[0]:,}"
         " partitions: " + ", ".join(f"{k} {v:,}" for k, v in by_type.items())
     )
     print_ml_summary()
@@ -162,6 +163,8 @@ def print_ml_summary() -> None:
         f" {ab.loc['control', 'conversion_rate']:.2%} vs "
         f"{ab.loc['treatment', 'conversion_rate']:.2%} (p={test['conversion_p_value']:.2g})"
     )
+    mlflow = Path(sys.executable).parent / ui_command(home())
+    print(f"  MLflow     every run and grid point: {mlflow}")
 
 
 def main() -> int:

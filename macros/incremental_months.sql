@@ -1,5 +1,5 @@
 {#-
-  Incremental by month, shared by the lake (`int_events`) and `fct_interactions`:
+  Incremental by month, for the lake (`fct_interactions`):
   a run recomputes every (event_year, event_month) that holds a row from a raw file
   newer than what `this` has seen for that source, and `insert_overwrite` replaces
   exactly those partitions. The result equals a full refresh.

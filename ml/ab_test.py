@@ -39,6 +39,7 @@ from scipy.stats import norm
 
 from ml.columns import ITEM, MODEL, USER, check_k
 from ml.metrics import top_k_recs, truth_pairs
+from ml.settings import DEFAULTS
 
 BUCKETS = 10_000
 AB_COLUMNS = [
@@ -80,7 +81,9 @@ def two_proportion_ztest(
 
 
 def assign_arms(
-    users: DataFrame, salt: str = "cartwheel-ab", treatment_share: float = 0.5
+    users: DataFrame,
+    salt: str = DEFAULTS.ab_salt,
+    treatment_share: float = DEFAULTS.ab_treatment_share,
 ) -> DataFrame:
     """``user_id, arm`` ('control' / 'treatment') by salted hash (stable, no shuffle)."""
     if not 0 < treatment_share < 1:
@@ -120,11 +123,11 @@ def shown_lists(
 def simulate_ab_test(
     recs: DataFrame,
     truth: DataFrame,
-    k: int = 10,
+    k: int = DEFAULTS.top_k,
     control_model: str = "popularity",
     treatment_model: str = "als",
-    salt: str = "cartwheel-ab",
-    treatment_share: float = 0.5,
+    salt: str = DEFAULTS.ab_salt,
+    treatment_share: float = DEFAULTS.ab_treatment_share,
     purchase_col: str | None = None,
     fallback_to_control: bool = True,
 ) -> pd.DataFrame:

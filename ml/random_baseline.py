@@ -15,6 +15,7 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from ml.columns import ITEM, SCORE, USER, check_k
+from ml.settings import DEFAULTS
 from ml.topk import empty_int_array, max_seen, seen_positions, target_users, top_k_per_user
 
 DEFAULT_POOL_SIZE = 500
@@ -25,7 +26,7 @@ def recommend_random(
     train: DataFrame,
     users: DataFrame,
     k: int,
-    seed: int = 42,
+    seed: int = DEFAULTS.seed,
     pool_size: int = DEFAULT_POOL_SIZE,
     exclude_seen: bool = True,
 ) -> DataFrame:

@@ -46,10 +46,11 @@ from pyspark.sql import functions as F
 
 from ml.columns import ITEM, MODEL, PRICE, USER, check_k
 from ml.metrics import labelled_recs, truth_pairs
+from ml.settings import DEFAULTS
 
-DEFAULT_IMPRESSIONS = 1_000_000
-DEFAULT_CONVERSION_RATE = 0.05
-DEFAULT_AVERAGE_ORDER_VALUE = 40.0
+DEFAULT_IMPRESSIONS = DEFAULTS.revenue_impressions
+DEFAULT_CONVERSION_RATE = DEFAULTS.revenue_conversion_rate
+DEFAULT_AVERAGE_ORDER_VALUE = DEFAULTS.revenue_average_order_value
 
 REVENUE_COLUMNS = [
     MODEL,
@@ -131,9 +132,9 @@ def _ratio_to_baseline(sums: np.ndarray, counts: np.ndarray, base: int) -> np.nd
 def bootstrap_uplift(
     per_user: np.ndarray,
     base: int,
-    n_boot: int = 1000,
-    seed: int = 42,
-    alpha: float = 0.05,
+    n_boot: int = DEFAULTS.revenue_bootstrap_samples,
+    seed: int = DEFAULTS.seed,
+    alpha: float = DEFAULTS.revenue_ci_alpha,
     chunk: int = 100,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Percentile CI of each model's uplift of the per-user mean over the baseline's.
@@ -169,14 +170,14 @@ def revenue_scenarios(
     recs: DataFrame,
     truth: DataFrame,
     products: DataFrame,
-    k: int = 10,
+    k: int = DEFAULTS.top_k,
     baseline: str = "popularity",
     impressions: int = DEFAULT_IMPRESSIONS,
     conversion_rate: float = DEFAULT_CONVERSION_RATE,
     average_order_value: float = DEFAULT_AVERAGE_ORDER_VALUE,
-    n_boot: int = 1000,
-    seed: int = 42,
-    alpha: float = 0.05,
+    n_boot: int = DEFAULTS.revenue_bootstrap_samples,
+    seed: int = DEFAULTS.seed,
+    alpha: float = DEFAULTS.revenue_ci_alpha,
     models: list[str] | None = None,
 ) -> pd.DataFrame:
     """Classic and price-aware revenue per model and uplift over ``baseline``.

@@ -83,6 +83,8 @@ class Settings:
     blend_boost: float
     tune_als: bool
     als_grid: AlsGrid
+    tracking: bool
+    mlflow_experiment: str
 
     @property
     def list_length(self) -> int:
@@ -212,7 +214,14 @@ def from_config(config: DbtConfig | None) -> Settings:
             reg_param=_list(config, "als_grid_reg_param", float, (0.01, 0.1)),
             alpha=_list(config, "als_grid_alpha", float, (1.0, 10.0, 40.0)),
         ),
+        tracking=_bool(config, "ml_tracking", True),
+        mlflow_experiment=_get(config, "mlflow_experiment", str, "cartwheel"),
     )
+
+
+DEFAULTS = from_config({})
+"""The defaults of every tunable (equal to dbt_project.yml's vars; tested): the ``ml/``
+functions take their default arguments from here, never from literals of their own."""
 
 
 def from_project(project_dir: Path) -> Settings:

@@ -40,12 +40,13 @@ TUNING_COLUMNS = [
     "is_vars",
     "is_chosen",
     "tuned_at",
+    "mlflow_run_id",
 ]
 TUNING_SCHEMA = (
     "grid_point int, rank int, max_iter int, reg_param double, alpha double, seed int, "
     "backend string, target string, protocol string, k int, precision_at_k double, "
     "recall_at_k double, ndcg_at_k double, n_users bigint, train_seconds double, "
-    "is_vars boolean, is_chosen boolean, tuned_at timestamp"
+    "is_vars boolean, is_chosen boolean, tuned_at timestamp, mlflow_run_id string"
 )
 
 
@@ -103,6 +104,7 @@ def tune_als(
                 "is_vars": params == settings.als,
                 "is_chosen": False,
                 "tuned_at": tuned_at,
+                "mlflow_run_id": None,
             }
         )
     out = pd.DataFrame(rows, columns=TUNING_COLUMNS)

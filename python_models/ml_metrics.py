@@ -1,8 +1,11 @@
 """Precision@K, recall, NDCG, MAP, hit rate, coverage and diversity on the test window,
-per model, target, protocol, population and K; the headline slice is flagged."""
+per model, target, protocol, population and K; the headline slice is flagged. Each model's
+metrics are also a run in MLflow (ml/tracking.py), whose id is in mlflow_run_id."""
 
+from cartwheel.home import home
 from ml.recommend import from_table
 from ml.settings import from_config
+from ml.tracking import track_build
 from ml.tuning import tuned_settings
 from ml.windows import METRICS_SCHEMA, blend_weights_of, evaluate_recommendations
 
@@ -11,10 +14,9 @@ def model(dbt, session):
     dbt.config(materialized="table")
     settings = tuned_settings(from_config(dbt.config.meta_get("ml_vars")), dbt.ref("ml_tuning"))
     n_catalog = dbt.ref("ml_train_interactions").select("product_id").distinct().count()
-    validation = dbt.ref("ml_validation_metrics").where("model = 'blend'").toPandas()
-    recs = from_table(
-        dbt.ref("ml_recommendations"), settings, n_catalog, blend_weights_of(validation)
-    )
+    validation = dbt.ref("ml_validation_metrics").toPandas()
+    recommendations = dbt.ref("ml_recommendations")
+    recs = from_table(recommendations, settings, n_catalog, blend_weights_of(validation))
     table = evaluate_recommendations(
         recs,
         dbt.ref("ml_holdout_interactions"),
@@ -29,4 +31,15 @@ def model(dbt, session):
         & (table["population"] == "all")
         & (table["k"] == settings.top_k)
     )
-    return session.createDataFrame(table, schema=METRICS_SCHEMA + ", is_headline boolean")
+    run_ids = track_build(
+        settings,
+        home(),
+        table,
+        validation,
+        recommendations,
+        {"target": headline["headline_target"], "protocol": headline["headline_protocol"]},
+    )
+    table["mlflow_run_id"] = table["model"].map(run_ids)
+    return session.createDataFrame(
+        table, schema=METRICS_SCHEMA + ", is_headline boolean, mlflow_run_id string"
+    )

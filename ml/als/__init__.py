@@ -81,7 +81,7 @@ def train_and_recommend(
     n_interactions, n_users, n_items = training_size(train)
     estimate = estimate_implicit_bytes(n_interactions, n_users, n_items, params.rank, k)
     chosen = choose_backend(
-        backend, n_interactions, n_users, n_items, memory_budget_bytes, params.rank, k
+        backend, n_interactions, n_users, n_items, memory_budget_bytes, rank=params.rank, k=k
     )
     if chosen == "implicit":
         result = recommend_implicit(

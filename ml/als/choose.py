@@ -28,7 +28,7 @@ BYTES_PER_REC = 100
 
 
 def estimate_implicit_bytes(
-    n_interactions: int, n_users: int, n_items: int, rank: int = 16, k: int = 10
+    n_interactions: int, n_users: int, n_items: int, rank: int, k: int
 ) -> int:
     """Rough peak driver memory of the ``implicit`` backend (see the module docstring)."""
     return int(
@@ -56,8 +56,9 @@ def choose_backend(
     n_users: int,
     n_items: int,
     memory_budget_bytes: int | None = None,
-    rank: int = 16,
-    k: int = 10,
+    *,
+    rank: int,
+    k: int,
 ) -> str:
     """Resolve a backend setting to ``"spark"`` or ``"implicit"``.
 

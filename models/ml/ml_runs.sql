@@ -91,7 +91,8 @@ final as (
         metrics.catalog_coverage,
         metrics.target,
         metrics.protocol,
-        metrics.note
+        metrics.note,
+        metrics.mlflow_run_id
     from metrics
     cross join run
     cross join split

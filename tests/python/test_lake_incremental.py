@@ -17,12 +17,12 @@ LAST_MONTH = "2023-04"
 
 
 def lake_files(home: Path) -> dict[str, float]:
-    lake = home / "warehouse" / f"{SCHEMA}.db" / "int_events"
+    lake = home / "warehouse" / f"{SCHEMA}.db" / "fct_interactions"
     return {str(p.relative_to(lake)): p.stat().st_mtime for p in lake.rglob("*.parquet")}
 
 
 def sorted_events(home: Path) -> pd.DataFrame:
-    events = local_table(home, "int_events", SCHEMA).drop(columns=["source_file_modified_at"])
+    events = local_table(home, "fct_interactions", SCHEMA).drop(columns=["source_file_modified_at"])
     return events.sort_values("event_id").reset_index(drop=True)
 
 
@@ -45,7 +45,7 @@ def test_new_month_rewrites_only_its_partitions_and_matches_full_refresh(
 ) -> None:
     raw, later = shop
     env = {"CARTWHEEL_RAW_ROOT": str(raw), "CARTWHEEL_SCHEMA": SCHEMA}
-    first = run_dbt("run", "--select", "+int_events", "--full-refresh", env=env)
+    first = run_dbt("run", "--select", "+fct_interactions", "--full-refresh", env=env)
     assert first.returncode == 0, first.output[-5000:]
     before = lake_files(cartwheel_home)
     assert not any("event_month=4/" in f for f in before)
@@ -53,7 +53,7 @@ def test_new_month_rewrites_only_its_partitions_and_matches_full_refresh(
     for folder in later.iterdir():  # a new month of raw data arrives
         for path in folder.iterdir():
             shutil.copy(path, raw / folder.name / path.name)
-    incremental = run_dbt("run", "--select", "+int_events", env=env)
+    incremental = run_dbt("run", "--select", "+fct_interactions", env=env)
     assert incremental.returncode == 0, incremental.output[-5000:]
     after = lake_files(cartwheel_home)
 
@@ -63,7 +63,7 @@ def test_new_month_rewrites_only_its_partitions_and_matches_full_refresh(
     assert untouched and all(after.get(f) == t for f, t in untouched.items())
 
     incremental_rows = sorted_events(cartwheel_home)
-    full = run_dbt("run", "--select", "int_events", "--full-refresh", env=env)
+    full = run_dbt("run", "--select", "fct_interactions", "--full-refresh", env=env)
     assert full.returncode == 0, full.output[-5000:]
     full_rows = sorted_events(cartwheel_home)
     assert len(full_rows) > len(before) and set(full_rows["event_month"]) == {1, 2, 3, 4}

@@ -226,14 +226,15 @@ def test_hash_collision_fails_loudly(spark) -> None:
 
 
 def test_choose_backend() -> None:
-    small = estimate_implicit_bytes(1_000, 100, 50)
-    assert choose_backend("auto", 1_000, 100, 50, memory_budget_bytes=10 * small) == "implicit"
-    assert choose_backend("auto", 1_000, 100, 50, memory_budget_bytes=2 * small) == "spark"
-    assert choose_backend("Spark", 10, 1, 1) == "spark"
-    assert choose_backend("implicit", 10**9, 10**7, 10**6) == "implicit"
-    assert choose_backend("auto", 10**9, 10**7, 10**6, memory_budget_bytes=16 * 2**30) == "spark"
+    size = {"rank": 16, "k": 10}
+    small = estimate_implicit_bytes(1_000, 100, 50, **size)
+    assert choose_backend("auto", 1_000, 100, 50, 10 * small, **size) == "implicit"
+    assert choose_backend("auto", 1_000, 100, 50, 2 * small, **size) == "spark"
+    assert choose_backend("Spark", 10, 1, 1, **size) == "spark"
+    assert choose_backend("implicit", 10**9, 10**7, 10**6, **size) == "implicit"
+    assert choose_backend("auto", 10**9, 10**7, 10**6, 16 * 2**30, **size) == "spark"
     with pytest.raises(ValueError, match="'spark', 'implicit', 'auto'"):
-        choose_backend("gpu", 1, 1, 1)
+        choose_backend("gpu", 1, 1, 1, **size)
 
 
 def test_auto_backend_reports_choice(frames) -> None:

@@ -10,6 +10,7 @@ and the same `dbt run` again.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -22,7 +23,14 @@ from conftest import local_table, run_dbt
 SELECT = ["--select", "+ml_model_selection", "+ml_split_holdout"]
 
 
-TUNE = ["--vars", "{ml_tune: true}"]
+# a small grid of its own (not the project's): it shows the vars reach the Python models
+GRID = {
+    "als_grid_rank": [8, 16],
+    "als_grid_max_iter": [5],
+    "als_grid_reg_param": [0.1],
+    "als_grid_alpha": [1.0, 10.0],
+}
+TUNE = ["--vars", json.dumps({"ml_tune": True, **GRID})]
 VARS = yaml.safe_load((Path(__file__).resolve().parents[2] / "dbt_project.yml").read_text())["vars"]
 
 
@@ -93,13 +101,14 @@ def test_choices_ignore_the_test_window(tmp_path: Path) -> None:
     test_before = window_rows(home, "ml_split_holdout", "test")
 
     # the vars reach the Python models: every grid point, plus the vars' own model
-    grid = [VARS[f"als_grid_{p}"] for p in ("rank", "max_iter", "reg_param", "alpha")]
+    grid = [GRID[f"als_grid_{p}"] for p in ("rank", "max_iter", "reg_param", "alpha")]
     n_points = len(grid[0]) * len(grid[1]) * len(grid[2]) * len(grid[3])
     in_grid = all(
         VARS[f"als_{p}"] in values
         for p, values in zip(("rank", "max_iter", "reg_param", "alpha"), grid, strict=True)
     )
     assert len(tuning) == n_points + (0 if in_grid else 1)
+    assert set(tuning["rank"]) == set(GRID["als_grid_rank"]) | {VARS["als_rank"]}
     assert tuning["is_chosen"].sum() == 1 and tuning["is_vars"].sum() == 1
     best = tuning.loc[tuning["is_chosen"], "ndcg_at_k"].iloc[0]
     assert best >= tuning.loc[tuning["is_vars"], "ndcg_at_k"].iloc[0]

@@ -186,3 +186,30 @@ def test_ml_runs_appends_one_row_per_model_per_build(
     assert runs.loc[runs["note"].notna(), "n_users_scored"].eq(0).all()
     als = runs[runs["model"] == "als"].iloc[-1]
     assert als["backend"] in {"implicit", "spark"} and als["train_seconds"] > 0
+
+
+@pytest.mark.parametrize("target", ["local", "thrift"])
+def test_mlflow_holds_every_model_of_the_build(
+    target: str, request: pytest.FixtureRequest, cartwheel_home: Path
+) -> None:
+    """Each ml_runs row of the last build names an MLflow run (the store under the data
+    home) whose headline metric is the row's, nested under the build's parent run."""
+    from mlflow.tracking import MlflowClient
+
+    request.getfixturevalue(f"built_{target}")
+    runs = read(target, "ml_runs", request)
+    last = runs[runs["run_id"] == runs.loc[runs["trained_at"].idxmax(), "run_id"]]
+    client = MlflowClient(tracking_uri=f"sqlite:///{cartwheel_home}/mlflow.db")
+    parents = set()
+    assert last["mlflow_run_id"].notna().all() and len(last) == len(VARS["ml_recommenders"])
+    for row in last.to_dict("records"):
+        tracked = client.get_run(row["mlflow_run_id"]).data
+        assert tracked.tags["model"] == row["model"]
+        key = f"{row['target']}.{row['protocol']}.all.precision_at_{K}"
+        if pd.isna(row["precision_at_k"]):
+            assert key not in tracked.metrics and tracked.tags["note"] == row["note"]
+        else:
+            assert tracked.metrics[key] == pytest.approx(row["precision_at_k"])
+        parents.add(tracked.tags["mlflow.parentRunId"])
+    (parent,) = parents
+    assert client.get_run(parent).data.tags["cartwheel.run_id"] == last["run_id"].iloc[0]

@@ -1,0 +1,359 @@
+"""The speed benchmark: a scaling table of the whole pipeline, the demo and the test suite.
+
+    .venv/bin/python benchmarks/bench_speed.py [--sizes 1M,3M,10M] [--work DIR]
+        [--demo] [--tests] [--incremental] [--update-readme]
+
+For every size, a shop is generated (`cartwheel generate`, 24 months) into its own data home
+under ``--work`` and built on the embedded ``local`` target, stage by stage, each a dbt
+command timed on its own with the peak memory of its process tree (dbt, the Spark driver
+JVM) sampled from ``/proc``:
+
+- generate: the raw files;
+- lake: seeds, staging, the audit and ``fct_interactions`` (``--full-refresh``);
+- marts: the rest of the star schema and the analytic marts;
+- ML: splits, every recommender, validation, backtests, metrics, revenue, A/B (no tuning);
+- tests: every data and unit test (``dbt test``).
+
+``--incremental`` then lands one more day of events (a copy of the last day's REES46 rows,
+a day later, as a new file) at the largest size and times ``dbt run --select
++fct_interactions``, listing the partitions whose files changed. ``--demo`` times ``make
+demo``'s build in a fresh home; ``--tests`` times ``make pytest``. ``--update-readme``
+writes the output into the README's "Figures" section. Per-recommender training and
+scoring seconds come from ``ml_runs``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+
+from cartwheel.generate import parse_count  # noqa: E402
+
+BEGIN = "<!-- bench-speed:begin -->"
+END = "<!-- bench-speed:end -->"
+STAGES = {
+    "lake": [
+        ["seed"],
+        [
+            "run",
+            "--full-refresh",
+            "--select",
+            "path:models/staging path:models/audit fct_interactions",
+        ],
+    ],
+    "marts": [["run", "--select", "path:models/marts", "--exclude", "fct_interactions"]],
+    "ML": [["run", "--select", "path:models/ml path:python_models"]],
+    "tests": [["test"]],
+}
+
+
+@dataclass
+class Stage:
+    name: str
+    seconds: float = 0.0
+    peak_mib: float = 0.0
+    driver_mib: float = 0.0
+    ok: bool = True
+    detail: str = ""
+
+
+@dataclass
+class Size:
+    interactions: int
+    stages: list[Stage] = field(default_factory=list)
+    models: list[dict] = field(default_factory=list)
+
+
+def tree_rss(root_pid: int) -> tuple[float, float]:
+    """(RSS of the process tree under ``root_pid``, RSS of its largest java process) in MiB."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, float] = {}
+    java: set[int] = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        pid = int(entry.name)
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(pid)
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                rss[pid] = int(line.split()[1]) / 1024
+        if "(java)" in stat:
+            java.add(pid)
+    total, driver, todo = 0.0, 0.0, [root_pid]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0.0)
+        if pid in java:
+            driver = max(driver, rss.get(pid, 0.0))
+        todo.extend(children.get(pid, []))
+    return total, driver
+
+
+def timed(command: list[str], env: dict[str, str], log: Path) -> Stage:
+    """Run a command, sampling its tree's memory twice a second."""
+    stage = Stage(" ".join(command[:2]))
+    started = time.perf_counter()
+    with log.open("a") as out:
+        out.write(f"\n$ {' '.join(command)}\n")
+        out.flush()
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.5):
+                total, driver = tree_rss(proc.pid)
+                stage.peak_mib = max(stage.peak_mib, total)
+                stage.driver_mib = max(stage.driver_mib, driver)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        stage.ok = proc.wait() == 0
+        done.set()
+        sampler.join()
+    stage.seconds = time.perf_counter() - started
+    return stage
+
+
+def dbt(args: list[str], home: Path) -> list[str]:
+    target = home / "target"
+    return [str(BIN / "dbt"), *args, "--target", "local", "--target-path", str(target)]
+
+
+def env_for(home: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "CARTWHEEL_HOME": str(home),
+        "DBT_PROFILES_DIR": str(ROOT / "profiles"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+        "CARTWHEEL_RAW_ROOT": str(home / "raw"),
+    }
+
+
+def combine(name: str, parts: list[Stage]) -> Stage:
+    return Stage(
+        name,
+        seconds=sum(p.seconds for p in parts),
+        peak_mib=max(p.peak_mib for p in parts),
+        driver_mib=max(p.driver_mib for p in parts),
+        ok=all(p.ok for p in parts),
+    )
+
+
+def run_size(interactions: int, work: Path, months: int, seed: int) -> Size:
+    home = work / f"shop-{interactions}"
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    env, log = env_for(home), home / "bench.log"
+    size = Size(interactions)
+    generate = [
+        str(BIN / "cartwheel"),
+        "generate",
+        "--interactions",
+        str(interactions),
+        "--months",
+        str(months),
+        "--seed",
+        str(seed),
+        "--out",
+        str(home / "raw"),
+    ]
+    size.stages.append(combine("generate", [timed(generate, env, log)]))
+    for name, commands in STAGES.items():
+        stage = combine(name, [timed(dbt(c, home), env, log) for c in commands])
+        size.stages.append(stage)
+        print(f"  {interactions:>12,} {name:<9} {stage.seconds:8.1f} s", flush=True)
+        if not stage.ok:
+            stage.detail = f"failed: see {log}"
+            break
+    size.models = ml_runs(home)
+    return size
+
+
+def ml_runs(home: Path) -> list[dict]:
+    """Per-recommender training and scoring seconds of the last run (``ml_runs``)."""
+    import pyarrow.parquet as pq
+
+    path = home / "warehouse" / "cartwheel.db" / "ml_runs"
+    if not path.is_dir():
+        return []
+    runs = pq.read_table(path).to_pandas()
+    last = runs[runs["run_id"] == runs.loc[runs["trained_at"].idxmax(), "run_id"]]
+    return last[["model", "backend", "train_seconds", "score_seconds"]].to_dict("records")
+
+
+def add_one_day(home: Path) -> int:
+    """Land one more day of events: the last day's REES46 rows, a day later, as a new file."""
+    files = sorted((home / "raw" / "rees46").glob("*.csv*"))
+    last_file = files[-1]
+    opener = gzip.open if last_file.suffix == ".gz" else open
+    with opener(last_file, "rt", newline="") as f:
+        rows = list(csv.reader(f))
+    header, body = rows[0], rows[1:]
+    day = max(r[0][:10] for r in body)
+    next_day = (date.fromisoformat(day) + timedelta(days=1)).isoformat()
+    new = [[next_day + r[0][10:], *r[1:]] for r in body if r[0].startswith(day)]
+    out = home / "raw" / "rees46" / f"{next_day}-extra.csv"
+    with out.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(new)
+    return len(new)
+
+
+def partition_mtimes(home: Path) -> dict[str, float]:
+    lake = home / "warehouse" / "cartwheel.db" / "fct_interactions"
+    return {str(p.parent.relative_to(lake)): p.stat().st_mtime for p in lake.rglob("*.parquet")}
+
+
+def run_incremental(home: Path) -> tuple[Stage, int, list[str], int]:
+    before = partition_mtimes(home)
+    added = add_one_day(home)
+    stage = timed(
+        dbt(["run", "--select", "+fct_interactions"], home), env_for(home), home / "bench.log"
+    )
+    after = partition_mtimes(home)
+    touched = sorted(p for p, t in after.items() if before.get(p) != t)
+    return stage, added, touched, len(after)
+
+
+def run_demo(work: Path) -> Stage:
+    home = work / "demo"
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    # the demo's own data (200k events) first, untimed, then the timed demo as a user runs it
+    env = {**env_for(home)}
+    env.pop("CARTWHEEL_RAW_ROOT")
+    log = home / "bench.log"
+    return combine("make demo", [timed([str(BIN / "python"), "-m", "cartwheel.demo"], env, log)])
+
+
+def run_tests(work: Path) -> Stage:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CARTWHEEL_")}
+    return combine(
+        "make pytest",
+        [timed([str(BIN / "python"), "-m", "pytest", "-q"], env, work / "pytest.log")],
+    )
+
+
+def machine() -> str:
+    mem = next(
+        int(line.split()[1]) / 2**20
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    return f"{os.cpu_count()} cores, {mem:.0f} GiB, {platform.system()} {platform.machine()}"
+
+
+def report(sizes: list[Size], extra: list[str]) -> str:
+    names = [s.name for s in sizes[0].stages] if sizes else []
+    lines = [
+        f"`make bench-speed` on {datetime.now():%Y-%m-%d}, {machine()} "
+        "(embedded `local` target, generated shops over 24 months, no tuning):",
+        "",
+        "| interactions | " + " | ".join(f"{n} s (peak MiB)" for n in names) + " | total s |",
+        "| --- | " + " | ".join("---" for _ in names) + " | --- |",
+    ]
+    for size in sizes:
+        cells = [
+            f"{s.seconds:.0f} ({s.peak_mib:,.0f})" + ("" if s.ok else " FAILED")
+            for s in size.stages
+        ]
+        total = sum(s.seconds for s in size.stages)
+        lines.append(f"| {size.interactions:,} | " + " | ".join(cells) + f" | {total:.0f} |")
+    if len(sizes) >= 2:
+        first, last = sizes[0], sizes[-1]
+        grow = sum(s.seconds for s in last.stages) / max(sum(s.seconds for s in first.stages), 1)
+        lines += [
+            "",
+            f"Growth {first.interactions:,} -> {last.interactions:,}: {grow:.1f}x wall "
+            f"for {last.interactions / first.interactions:.0f}x data. Peak driver (JVM) memory: "
+            + ", ".join(
+                f"{s.interactions:,}: {max(st.driver_mib for st in s.stages) / 1024:.1f} GiB"
+                for s in sizes
+            )
+            + ".",
+        ]
+    for size in sizes:
+        if size.models:
+            lines += [
+                "",
+                f"Recommenders at {size.interactions:,} (`ml_runs`, seconds): "
+                + ", ".join(
+                    f"{m['model']} {m['train_seconds'] or 0:.1f} + {m['score_seconds'] or 0:.1f}"
+                    for m in size.models
+                ),
+            ]
+    return "\n".join(lines + extra)
+
+
+def update_readme(text: str) -> None:
+    readme = ROOT / "README.md"
+    body = readme.read_text()
+    start, end = body.index(BEGIN) + len(BEGIN), body.index(END)
+    readme.write_text(body[:start] + "\n" + text + "\n" + body[end:])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1M,3M,10M")
+    parser.add_argument("--work", type=Path, default=ROOT / "target" / "bench-speed")
+    parser.add_argument("--months", type=int, default=24)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--incremental", action="store_true")
+    parser.add_argument("--demo", action="store_true")
+    parser.add_argument("--tests", action="store_true")
+    parser.add_argument("--update-readme", action="store_true")
+    args = parser.parse_args(argv)
+    counts = [parse_count("size", s) for s in args.sizes.split(",") if s]
+    args.work.mkdir(parents=True, exist_ok=True)
+    sizes = [run_size(n, args.work, args.months, args.seed) for n in counts]
+    extra: list[str] = []
+    if args.incremental and sizes:
+        stage, added, touched, n_parts = run_incremental(args.work / f"shop-{counts[-1]}")
+        extra += [
+            "",
+            f"Incremental run after one more day ({added:,} events) at {counts[-1]:,}: "
+            f"`dbt run --select +fct_interactions` {stage.seconds:.0f} s; partitions "
+            f"rewritten (file modification times): {', '.join(touched) or 'none'} "
+            f"of {n_parts}.",
+        ]
+    timings = [run_demo(args.work)] if args.demo else []
+    timings += [run_tests(args.work)] if args.tests else []
+    for stage in timings:
+        extra += ["", f"`{stage.name}`: {stage.seconds:.0f} s" + ("" if stage.ok else " FAILED")]
+    text = report(sizes, extra)
+    print(text)
+    (args.work / "figures.md").write_text(text + "\n")
+    (args.work / "figures.json").write_text(
+        json.dumps([size.__dict__ for size in sizes], default=lambda o: o.__dict__, indent=1)
+    )
+    if args.update_readme:
+        update_readme(text)
+    failed = any(not s.ok for size in sizes for s in size.stages) or any(not s.ok for s in timings)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
