@@ -15,7 +15,7 @@ DOCS_PORT ?= 8080
 STAMP := $(VENV)/.installed
 
 .PHONY: setup demo test lint ruff sqlfluff check pytest docs docs-generate \
-        dbt-build-thrift slim-state server-start server-stop clean bench-quality tune
+        dbt-build-thrift slim-state server-start server-stop clean bench-quality bench-speed tune
 
 setup: $(STAMP)
 
@@ -59,6 +59,10 @@ tune: setup
 ## The recommender leaderboard on the real data sets in ../shared and generated shops (slow: builds the whole DAG per data set).
 bench-quality: setup
 	$(BIN)/python benchmarks/bench_quality.py --update-readme $(BENCH_ARGS)
+
+## The speed benchmark: scaling table (1M, 3M, 10M), demo and test timings (slow).
+bench-speed: setup
+	$(BIN)/python benchmarks/bench_speed.py $(BENCH_ARGS)
 
 ## Build the docs site and serve it on 127.0.0.1:$(DOCS_PORT).
 docs: setup
