@@ -157,7 +157,10 @@ def log_build(
         chosen: the model chosen on the validation window, if any.
         headline: ``target`` and ``protocol`` of the headline slice.
     """
-    tags = {"cartwheel.run_id": run_id, **{f"headline.{k}": v for k, v in headline.items()}}
+    tags = {
+        "cartwheel.run_id": run_id,
+        **{f"headline.{k}": str(v or "") for k, v in headline.items()},
+    }
     parent = tracker.run(
         f"build {run_id[:8]}",
         params={"models": ",".join(sorted(metrics["model"].unique()))},
