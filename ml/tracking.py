@@ -208,11 +208,7 @@ def log_tuning(tracker: Tracker, tuning: pd.DataFrame, params: Iterable[str]) ->
     )
     ids: list[str | None] = []
     for row in tuning.to_dict("records"):
-        values = {
-            "validation." + metric_key({**row, "population": "all"}, m): float(row[m])
-            for m in ("precision_at_k", "recall_at_k", "ndcg_at_k")
-            if row[m] is not None and math.isfinite(float(row[m]))
-        }
+        values = slice_metrics(pd.DataFrame([{**row, "population": "all"}]), "validation.")
         values["train_seconds"] = float(row["train_seconds"])
         ids.append(
             tracker.run(
@@ -262,13 +258,16 @@ def track_build(
     chosen = best_on_validation(
         validation, headline["target"], headline["protocol"], settings.top_k
     )
-    tracker = Tracker(default_uri(home), settings.mlflow_experiment, home / ARTIFACTS)
-    return log_build(tracker, run_id, metrics, validation, runs, chosen, headline)
+    return log_build(_tracker(settings, home), run_id, metrics, validation, runs, chosen, headline)
 
 
 def track_tuning(settings: Settings, home: Path, tuning: pd.DataFrame) -> list[str | None]:
     """Log an ALS tuning to MLflow; the run id of each grid point (None when not tracked)."""
     if not settings.tracking:
         return [None] * len(tuning)
-    tracker = Tracker(default_uri(home), settings.mlflow_experiment, home / ARTIFACTS)
-    return log_tuning(tracker, tuning, PARAM_COLUMNS)
+    return log_tuning(_tracker(settings, home), tuning, PARAM_COLUMNS)
+
+
+def _tracker(settings: Settings, home: Path) -> Tracker:
+    """The project's experiment in the default store of ``home``."""
+    return Tracker(default_uri(home), settings.mlflow_experiment, home / ARTIFACTS)
