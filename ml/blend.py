@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from ml.columns import ITEM, MODEL, RANK, SCORE, USER, check_k
+from ml.columns import ITEM, MODEL, RANK, SCORE, SCORE_DECIMALS, USER, check_k
 from ml.topk import top_k_per_user, union_all
 
 FALLBACK = "trending"
@@ -45,18 +45,7 @@ def blend_many(
 ) -> DataFrame:
     """``blend_name, user_id, product_id, rank, score``: one fused top k per named
     weighting, all in one Spark job (the validation window tries several)."""
-    check_k(k)
-    if offset < 0:
-        raise ValueError(f"blend rank offset must be >= 0, got {offset}")
-    rows = []
-    for blend_name, weights in weightings.items():
-        effective = dict(weights)
-        if FALLBACK in lists:
-            effective[FALLBACK] = max(effective.get(FALLBACK, 0.0), FLOOR_WEIGHT)
-        used = [(blend_name, m, float(effective.get(m, 0.0))) for m in lists]
-        if not any(w > 0 for _, _, w in used):
-            raise ValueError(f"a blend needs a model with a positive weight, got {weights}")
-        rows += [row for row in used if row[2] > 0]
+    rows = weight_rows(list(lists), weightings, k, offset)
     parts = [
         frame.select(USER, ITEM, RANK).withColumn(MODEL, F.lit(name))
         for name, frame in lists.items()
@@ -67,9 +56,33 @@ def blend_many(
     scored = (
         ranks.join(F.broadcast(table), MODEL)
         .groupBy(BLEND_NAME, USER, ITEM)
-        .agg(F.sum(F.col("weight") / (F.lit(float(offset)) + F.col(RANK))).alias(SCORE))
+        .agg(
+            F.round(
+                F.sum(F.col("weight") / (F.lit(float(offset)) + F.col(RANK))), SCORE_DECIMALS
+            ).alias(SCORE)
+        )
     )
     return top_k_per_user(scored, k, keys=(BLEND_NAME,))
+
+
+def weight_rows(
+    models: Sequence[str], weightings: Mapping[str, Mapping[str, float]], k: int, offset: float
+) -> list[tuple[str, str, float]]:
+    """``(blend_name, model, weight)`` of every positive weight, the fallback floor applied
+    (both backends fuse from these rows)."""
+    check_k(k)
+    if offset < 0:
+        raise ValueError(f"blend rank offset must be >= 0, got {offset}")
+    rows = []
+    for blend_name, weights in weightings.items():
+        effective = dict(weights)
+        if FALLBACK in models:
+            effective[FALLBACK] = max(effective.get(FALLBACK, 0.0), FLOOR_WEIGHT)
+        used = [(blend_name, m, float(effective.get(m, 0.0))) for m in models]
+        if not any(w > 0 for _, _, w in used):
+            raise ValueError(f"a blend needs a model with a positive weight, got {weights}")
+        rows += [row for row in used if row[2] > 0]
+    return rows
 
 
 def candidate_weights(components: Sequence[str], boost: float) -> list[dict[str, float]]:

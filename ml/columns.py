@@ -26,6 +26,10 @@ CATEGORY = "category"
 PRICE = "price"
 
 REC_COLUMNS = (USER, ITEM, RANK, SCORE)
+# Summed scores (blend, item-kNN) are rounded to this many decimals before ranking: a sum's
+# last bits depend on the order it is added in (partitioning, backend), and equal scores
+# must tie, so lists do not change with the partitioning or the backend.
+SCORE_DECIMALS = 12
 MAX_K = 100_000  # the largest k `max_by(..., k)` accepts
 
 

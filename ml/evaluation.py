@@ -49,6 +49,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
@@ -224,10 +225,17 @@ def _diversity(
     return out.toPandas()
 
 
-def _population_mask(frame: pd.DataFrame, population: str) -> pd.Series:
-    if population == "all":
-        return pd.Series(True, index=frame.index)
-    return frame["warm"].astype(bool) == (population == "warm")
+def _by_population(
+    frame: pd.DataFrame | None, keys: list[str], values: list[str]
+) -> dict[tuple, dict[str, float]]:
+    """Totals of ``values`` per ``keys`` and population (warm, cold and all, from the
+    frame's ``warm`` flag), keyed by ``(*keys, population)``."""
+    if frame is None or not len(frame):
+        return {}
+    split = frame.assign(population=np.where(frame["warm"].astype(bool), "warm", "cold"))
+    both = pd.concat([split, split.assign(population="all")], ignore_index=True)
+    totals = both.groupby([*keys, "population"])[values].sum()
+    return dict(zip(totals.index, totals.to_dict("records"), strict=True))
 
 
 def evaluate(
@@ -253,11 +261,7 @@ def evaluate(
         pandas DataFrame with ``EVALUATION_COLUMNS``, one row per model x target x
         protocol x population x k, sorted.
     """
-    ks = sorted({check_k(k) for k in ks})
-    if not ks:
-        raise ValueError("ks must name at least one cut-off")
-    if n_catalog_items <= 0:
-        raise ValueError(f"n_catalog_items must be positive, got {n_catalog_items}")
+    ks = checked_ks(ks, n_catalog_items)
     truth = truth_slices(holdout).cache()
     user_counts = (
         truth.groupBy(TARGET, PROTOCOL, USER)
@@ -271,28 +275,53 @@ def evaluate(
     diversity = (
         _diversity(recs, truth, ks, item_categories) if item_categories is not None else None
     )
-    has_purchase = bool(((user_counts[TARGET] == "purchase") & (user_counts["count"] > 0)).any())
     truth.unpersist()
+    return assemble(user_counts, sums, coverage, diversity, ks, models)
+
+
+def checked_ks(ks: Sequence[int], n_catalog_items: int) -> list[int]:
+    ks = sorted({check_k(k) for k in ks})
+    if not ks:
+        raise ValueError("ks must name at least one cut-off")
+    if n_catalog_items <= 0:
+        raise ValueError(f"n_catalog_items must be positive, got {n_catalog_items}")
+    return ks
+
+
+def assemble(
+    user_counts: pd.DataFrame,
+    sums: pd.DataFrame,
+    coverage: pd.DataFrame,
+    diversity: pd.DataFrame | None,
+    ks: Sequence[int],
+    models: Sequence[str] | None,
+) -> pd.DataFrame:
+    """The metrics table from the per-slice aggregates both backends compute:
+    ``user_counts`` (target, protocol, warm, count), ``sums`` (``_slice_sums``),
+    ``coverage`` (``_coverage``) and ``diversity`` (``_diversity``, or None)."""
+    has_purchase = bool(((user_counts[TARGET] == "purchase") & (user_counts["count"] > 0)).any())
     if models is None:
         models = sorted(set(coverage[MODEL]) | set(sums[MODEL]))
+    counts = _by_population(user_counts, [TARGET, PROTOCOL], ["count"])
+    metric_columns = ["n_users_with_recs", *(f"{m}_{k}" for m in QUALITY for k in ks)]
+    totals = _by_population(sums, [MODEL, TARGET, PROTOCOL], metric_columns)
+    ild = (
+        _by_population(diversity, [MODEL, TARGET, PROTOCOL, "k"], ["ild_sum", "ild_users"])
+        if diversity is not None
+        else {}
+    )
+    cov = {
+        (r[MODEL], r[PROTOCOL], int(r["k"])): float(r["catalog_coverage"])
+        for r in coverage.to_dict("records")
+    }
     rows = []
     for model in models:
         for target in TARGETS:
             for protocol in PROTOCOLS:
                 for population in POPULATIONS:
-                    slice_counts = user_counts[
-                        (user_counts[TARGET] == target) & (user_counts[PROTOCOL] == protocol)
-                    ]
-                    n_users = int(
-                        slice_counts.loc[_population_mask(slice_counts, population), "count"].sum()
-                    )
-                    slice_sums = sums[
-                        (sums[MODEL] == model)
-                        & (sums[TARGET] == target)
-                        & (sums[PROTOCOL] == protocol)
-                    ]
-                    slice_sums = slice_sums[_population_mask(slice_sums, population)]
-                    with_recs = int(slice_sums["n_users_with_recs"].sum())
+                    n_users = int(counts.get((target, protocol, population), {}).get("count", 0))
+                    found = totals.get((model, target, protocol, population), {})
+                    with_recs = int(found.get("n_users_with_recs", 0))
                     for k in ks:
                         row = {
                             MODEL: model,
@@ -306,7 +335,7 @@ def evaluate(
                             "note": None,
                         }
                         for metric in QUALITY:
-                            total = float(slice_sums[f"{metric}_{k}"].sum())
+                            total = float(found.get(f"{metric}_{k}", 0.0))
                             row[metric] = total / n_users if n_users else None
                         if n_users == 0:
                             row["note"] = (
@@ -314,25 +343,10 @@ def evaluate(
                                 if target == "purchase" and not has_purchase
                                 else f"no {population} holdout users in this slice"
                             )
-                        cov = coverage[
-                            (coverage[MODEL] == model)
-                            & (coverage[PROTOCOL] == protocol)
-                            & (coverage["k"] == k)
-                        ]["catalog_coverage"]
-                        row["catalog_coverage"] = float(cov.iloc[0]) if len(cov) else 0.0
-                        row["intra_list_diversity"] = None
-                        if diversity is not None and len(diversity):
-                            d = diversity[
-                                (diversity[MODEL] == model)
-                                & (diversity[TARGET] == target)
-                                & (diversity[PROTOCOL] == protocol)
-                                & (diversity["k"] == k)
-                            ]
-                            d = d[_population_mask(d, population)]
-                            if int(d["ild_users"].sum()) > 0:
-                                row["intra_list_diversity"] = float(
-                                    d["ild_sum"].sum() / d["ild_users"].sum()
-                                )
+                        row["catalog_coverage"] = cov.get((model, protocol, k), 0.0)
+                        d = ild.get((model, target, protocol, k, population), {})
+                        users = int(d.get("ild_users", 0))
+                        row["intra_list_diversity"] = d["ild_sum"] / users if users > 0 else None
                         rows.append(row)
     out = pd.DataFrame(rows, columns=EVALUATION_COLUMNS)
     for column in (*QUALITY, "catalog_coverage", "intra_list_diversity"):

@@ -21,7 +21,7 @@ from __future__ import annotations
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from ml.columns import ITEM, SCORE, USER, check_k
+from ml.columns import ITEM, SCORE, SCORE_DECIMALS, USER, check_k
 from ml.topk import seen_pairs, target_users, top_k_per_user
 
 NEIGHBOUR = "neighbour_id"
@@ -99,7 +99,7 @@ def recommend_item_knn(
     scored = (
         recent.join(neighbours, ITEM)
         .groupBy(USER, NEIGHBOUR)
-        .agg(F.sum(SIMILARITY).cast("double").alias(SCORE))
+        .agg(F.round(F.sum(SIMILARITY).cast("double"), SCORE_DECIMALS).alias(SCORE))
         .withColumnRenamed(NEIGHBOUR, ITEM)
     )
     if exclude_seen:

@@ -85,6 +85,8 @@ class Settings:
     als_grid: AlsGrid
     tracking: bool
     mlflow_experiment: str
+    backend: str
+    local_max_rows: int
 
     @property
     def list_length(self) -> int:
@@ -163,6 +165,16 @@ def _bool(config: DbtConfig, key: str, default: bool) -> bool:
     raise ValueError(f"model config {key!r} = {value!r} is not true or false")
 
 
+BACKENDS = ("auto", "local", "spark")
+
+
+def _backend(config: DbtConfig) -> str:
+    value = _get(config, "ml_backend", str, "auto")
+    if value not in BACKENDS:
+        raise ValueError(f"var ml_backend = {value!r}: expected one of {', '.join(BACKENDS)}")
+    return value
+
+
 def from_config(config: DbtConfig | None) -> Settings:
     """Settings from a mapping of the vars: a dbt Python model's
     ``dbt.config.meta_get("ml_vars")`` (defaults match dbt_project.yml).
@@ -216,6 +228,8 @@ def from_config(config: DbtConfig | None) -> Settings:
         ),
         tracking=_bool(config, "ml_tracking", True),
         mlflow_experiment=_get(config, "mlflow_experiment", str, "cartwheel"),
+        backend=_backend(config),
+        local_max_rows=_get(config, "ml_local_max_rows", int, 5_000_000),
     )
 
 

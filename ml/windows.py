@@ -18,6 +18,9 @@ from pyspark.sql import functions as F
 from ml.blend import parse_weights, weights_json
 from ml.columns import ITEM, MODEL
 from ml.evaluation import EVALUATION_COLUMNS, EVALUATION_SCHEMA, PROTOCOL, QUALITY, TARGET, evaluate
+from ml.local import evaluation as local_evaluation
+from ml.local.frames import categories_frame, holdout_frame, train_frame
+from ml.local.recommend import recommend_all_local, use_local
 from ml.recommend import BLEND, BlendWeights, Recommendations, recommend_all
 from ml.settings import Settings
 
@@ -25,6 +28,11 @@ WINDOW = "window_name"
 PARAMS = "params"
 METRICS_COLUMNS = [*EVALUATION_COLUMNS, PARAMS]
 METRICS_SCHEMA = EVALUATION_SCHEMA + f", {PARAMS} string"
+RECOMMENDATIONS_SCHEMA = (
+    "model string, protocol string, user_id string, product_id string, rank int, "
+    "score double, run_id string, trained_at timestamp, backend string, "
+    "train_seconds double, score_seconds double"
+)
 
 
 def window_rows(split: DataFrame, window_name: str) -> DataFrame:
@@ -36,17 +44,40 @@ def is_empty(frame: DataFrame) -> bool:
     return frame.limit(1).count() == 0
 
 
-def evaluate_recommendations(
-    recs: Recommendations,
+def is_local(train: DataFrame, settings: Settings) -> bool:
+    """Whether a window runs on the local backend (var ``ml_backend``; ``auto``: by its
+    number of training pairs)."""
+    if settings.backend != "auto":
+        return settings.backend == "local"
+    return use_local(settings, train.count())
+
+
+def recommend_window(
+    train: DataFrame,
     holdout: DataFrame,
     settings: Settings,
+    blend_weights: BlendWeights | None,
+) -> DataFrame:
+    """The ``ml_recommendations`` table of a window on the backend ``is_local`` picks."""
+    if not is_local(train, settings):
+        return recommend_all(train, holdout, settings, blend_weights).table
+    recs = recommend_all_local(train_frame(train), holdout_frame(holdout), settings, blend_weights)
+    return train.sparkSession.createDataFrame(recs.table, schema=RECOMMENDATIONS_SCHEMA)
+
+
+def evaluate_recommendations(
+    recs: Recommendations,
+    holdout: DataFrame | pd.DataFrame,
+    settings: Settings,
     n_catalog: int,
-    item_categories: DataFrame | None = None,
+    item_categories: DataFrame | pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every slice of every model (``METRICS_COLUMNS``). A (model, protocol) that made no
     list has null quality metrics and its reason in ``note``; ``params`` holds the ALS
-    parameters and the blend weighting."""
-    table = evaluate(
+    parameters and the blend weighting. A pandas ``recs.table`` (the local backend) is
+    evaluated on pandas (``holdout`` and ``item_categories`` pandas too)."""
+    score = local_evaluation.evaluate if isinstance(recs.table, pd.DataFrame) else evaluate
+    table = score(
         recs.table, holdout, settings.metric_ks, max(n_catalog, 1), item_categories, recs.models
     )
     for (model, protocol), reason in recs.skipped.items():
@@ -111,6 +142,17 @@ def evaluate_window(
     """
     if is_empty(train) or is_empty(holdout):
         return pd.DataFrame(columns=METRICS_COLUMNS)
+    if is_local(train, settings):
+        train_pd = train_frame(train)
+        recs = recommend_all_local(train_pd, holdout_frame(holdout), settings, blend_weights)
+        table = evaluate_recommendations(
+            recs,
+            holdout_frame(holdout),
+            settings,
+            train_pd["product_id"].nunique(),
+            categories_frame(item_categories),
+        )
+        return choose_blend(table, settings, target) if blend_weights is None else table
     train = train.cache()
     recs = recommend_all(train, holdout, settings, blend_weights)
     recs.table = recs.table.localCheckpoint(eager=True)

@@ -3,27 +3,28 @@ per model, target, protocol, population and K; the headline slice is flagged. Ea
 metrics are also a run in MLflow (ml/tracking.py), whose id is in mlflow_run_id."""
 
 from cartwheel.home import home
+from ml.local.frames import categories_frame, holdout_frame
 from ml.recommend import from_table
 from ml.settings import from_config
 from ml.tracking import track_build
 from ml.tuning import tuned_settings
-from ml.windows import METRICS_SCHEMA, blend_weights_of, evaluate_recommendations
+from ml.windows import METRICS_SCHEMA, blend_weights_of, evaluate_recommendations, is_local
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     settings = tuned_settings(from_config(dbt.config.meta_get("ml_vars")), dbt.ref("ml_tuning"))
-    n_catalog = dbt.ref("ml_train_interactions").select("product_id").distinct().count()
+    train = dbt.ref("ml_train_interactions")
+    n_catalog = train.select("product_id").distinct().count()
     validation = dbt.ref("ml_validation_metrics").toPandas()
     recommendations = dbt.ref("ml_recommendations")
     recs = from_table(recommendations, settings, n_catalog, blend_weights_of(validation))
-    table = evaluate_recommendations(
-        recs,
-        dbt.ref("ml_holdout_interactions"),
-        settings,
-        n_catalog,
-        dbt.ref("dim_products").select("product_id", "category"),
-    )
+    holdout = dbt.ref("ml_holdout_interactions")
+    categories = dbt.ref("dim_products").select("product_id", "category")
+    if is_local(train, settings):  # evaluate on the driver: one collect, no Spark jobs
+        recs.table = recommendations.toPandas()
+        holdout, categories = holdout_frame(holdout), categories_frame(categories)
+    table = evaluate_recommendations(recs, holdout, settings, n_catalog, categories)
     headline = dbt.ref("ml_evaluation_protocol").first()
     table["is_headline"] = (
         (table["target"] == headline["headline_target"])

@@ -1,0 +1,73 @@
+"""Item-kNN on scipy sparse matrices: ``ml.item_knn``'s model (binary matrix of each
+user's ``max_user_items`` most recent products, shrunk cosine, top neighbours per item,
+scores summed over the user's recent items) on one machine."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from ml.columns import ITEM, SCORE, SCORE_DECIMALS, USER, check_k
+from ml.local.frames import empty_recs, seen_pairs, top_k
+
+
+def pruned_history(train: pd.DataFrame, max_user_items: int) -> pd.DataFrame:
+    """``user_id, product_id``: each user's ``max_user_items`` most recent products."""
+    if max_user_items < 1:
+        raise ValueError(f"max_user_items must be >= 1, got {max_user_items}")
+    recent = train[[USER, ITEM, "last_event_at"]].sort_values(
+        [USER, "last_event_at", ITEM], ascending=[True, False, True], na_position="last"
+    )
+    return recent.groupby(USER, sort=False).head(max_user_items)[[USER, ITEM]].drop_duplicates()
+
+
+class ItemKnn:
+    """The fitted neighbours (items x items sparse similarities) of one training window."""
+
+    def __init__(self, train: pd.DataFrame, n_neighbours: int, shrink: float, max_user_items: int):
+        check_k(n_neighbours)
+        if shrink < 0:
+            raise ValueError(f"item-kNN shrink must be >= 0, got {shrink}")
+        self.train = train
+        history = pruned_history(train, max_user_items)
+        user_codes, self.user_ids = pd.factorize(history[USER], sort=True)
+        item_codes, self.item_ids = pd.factorize(history[ITEM], sort=True)
+        self.matrix = sp.csr_matrix(
+            (np.ones(len(history)), (user_codes, item_codes)),
+            shape=(len(self.user_ids), len(self.item_ids)),
+        )
+        counts = np.asarray(self.matrix.sum(axis=0)).ravel()
+        common = (self.matrix.T @ self.matrix).tocoo()
+        off = common.row != common.col
+        rows, cols, n_common = common.row[off], common.col[off], common.data[off]
+        sim = n_common / (np.sqrt(counts[rows] * counts[cols]) + float(shrink))
+        # per item: most similar first, ties to the larger neighbour id (ml.item_knn)
+        order = np.lexsort((-cols, -sim, rows))
+        rows, cols, sim = rows[order], cols[order], sim[order]
+        starts = np.searchsorted(rows, rows, side="left")
+        keep = (np.arange(len(rows)) - starts) < n_neighbours
+        n_items = len(self.item_ids)
+        self.neighbours = sp.csr_matrix(
+            (sim[keep], (rows[keep], cols[keep])), shape=(n_items, n_items)
+        )
+
+    def recommend(self, users: np.ndarray, k: int, exclude_seen: bool) -> pd.DataFrame:
+        check_k(k)
+        codes = self.user_ids.get_indexer(users)
+        codes = np.sort(codes[codes >= 0])
+        if not len(codes):
+            return empty_recs()
+        scores = (self.matrix[codes] @ self.neighbours).tocoo()
+        scored = pd.DataFrame(
+            {
+                USER: self.user_ids.to_numpy()[codes[scores.row]],
+                ITEM: self.item_ids.to_numpy()[scores.col],
+                SCORE: np.round(scores.data.astype(np.float64), SCORE_DECIMALS),
+            }
+        )
+        if exclude_seen:
+            seen = seen_pairs(self.train, users).assign(_seen=True)
+            scored = scored.merge(seen, on=[USER, ITEM], how="left")
+            scored = scored[scored["_seen"].isna()]
+        return top_k(scored, k, [SCORE, ITEM])

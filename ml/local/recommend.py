@@ -1,0 +1,210 @@
+"""Every recommender of one window on the driver: ``ml.recommend.recommend_all`` for the
+local backend (same registry, protocols, blend candidates, skips and provenance)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+
+from ml.als.implicit_backend import (
+    effective_regularization,
+    fit_model,
+    interaction_matrix,
+    top_k_frame,
+)
+from ml.blend import BLEND_NAME, candidate_weights
+from ml.buy_again import NOT_UNDER_NEW_ITEMS
+from ml.columns import ITEM, MODEL, USER, WEIGHT
+from ml.ease import fit_ease, too_many_items, top_k_scores
+from ml.evaluation import PROTOCOL, PROTOCOLS
+from ml.local import rankers
+from ml.local.blend import blend_many
+from ml.local.frames import REC_DTYPES, target_users
+from ml.local.item_knn import ItemKnn
+from ml.matrix import weight_matrix
+from ml.recommend import (
+    BLEND,
+    BLEND_COMPONENTS,
+    RUN_COLUMNS,
+    BlendWeights,
+    ModelLists,
+    Recommendations,
+)
+from ml.settings import Settings
+
+Lists = Callable[[bool], ModelLists]  # exclude_seen -> lists (recs: a pandas frame)
+
+
+def use_local(settings: Settings, n_train_rows: int) -> bool:
+    """The backend of a window: var ``ml_backend``, ``auto`` by the window's size."""
+    if settings.backend == "auto":
+        return n_train_rows <= settings.local_max_rows
+    return settings.backend == "local"
+
+
+def timed(make: Callable[[], pd.DataFrame], backend: str, train_seconds: float) -> ModelLists:
+    started = time.perf_counter()
+    recs = make()
+    return ModelLists(recs, backend, train_seconds, time.perf_counter() - started)
+
+
+def _fit_ease(train: pd.DataFrame, users: np.ndarray, k: int, s: Settings) -> Lists:
+    started = time.perf_counter()
+    reason = too_many_items(train[ITEM].nunique(), s.ease_max_items)
+    if reason is not None:
+        return lambda exclude: ModelLists(None, "numpy", skipped=reason)
+    matrix, user_ids, item_ids = weight_matrix(train[[USER, ITEM, WEIGHT]])
+    matrix.data[:] = 1.0
+    weights = fit_ease(matrix, s.ease_l2)
+    seconds = time.perf_counter() - started
+    codes = user_ids.get_indexer(users)
+    codes = np.sort(codes[codes >= 0])
+    return lambda exclude: timed(
+        lambda: top_k_scores(matrix, weights, codes, k, user_ids, item_ids, exclude),
+        "numpy",
+        seconds,
+    )
+
+
+def _fit_als(train: pd.DataFrame, users: np.ndarray, k: int, s: Settings) -> Lists:
+    started = time.perf_counter()
+    matrix, user_ids, item_ids = interaction_matrix(train[[USER, ITEM, WEIGHT]], s.als.alpha)
+    model = fit_model(matrix, s.als, effective_regularization(s.als, matrix))
+    seconds = time.perf_counter() - started
+    codes = user_ids.get_indexer(users)
+    codes = np.sort(codes[codes >= 0])
+    return lambda exclude: timed(
+        lambda: top_k_frame(model, matrix, codes, k, user_ids, item_ids, exclude_seen=exclude),
+        "implicit",
+        seconds,
+    )
+
+
+def _fit_item_knn(train: pd.DataFrame, users: np.ndarray, k: int, s: Settings) -> Lists:
+    started = time.perf_counter()
+    model = ItemKnn(train, s.knn_neighbours, s.knn_shrink, s.knn_max_user_items)
+    seconds = time.perf_counter() - started
+    return lambda exclude: timed(lambda: model.recommend(users, k, exclude), "scipy", seconds)
+
+
+def _fit_buy_again(train: pd.DataFrame, users: np.ndarray, k: int, s: Settings) -> Lists:
+    def lists(exclude: bool) -> ModelLists:
+        if exclude:
+            return ModelLists(None, "pandas", skipped=NOT_UNDER_NEW_ITEMS)
+        return timed(lambda: rankers.recommend_buy_again(train, users, k), "pandas", 0.0)
+
+    return lists
+
+
+REGISTRY: dict[str, Callable[[pd.DataFrame, np.ndarray, int, Settings], Lists]] = {
+    "popularity": lambda t, u, k, s: (
+        lambda exclude: timed(lambda: rankers.recommend_popularity(t, u, k, exclude), "pandas", 0.0)
+    ),
+    "trending": lambda t, u, k, s: (
+        lambda exclude: timed(
+            lambda: rankers.recommend_trending(t, u, k, s.trending_half_life_days, exclude),
+            "pandas",
+            0.0,
+        )
+    ),
+    "buy_again": _fit_buy_again,
+    "item_knn": _fit_item_knn,
+    "ease": _fit_ease,
+    "als": _fit_als,
+    "random": lambda t, u, k, s: (
+        lambda exclude: timed(
+            lambda: rankers.recommend_random(t, u, k, s.seed, exclude), "pandas", 0.0
+        )
+    ),
+}
+
+
+def _blends(
+    lists: dict[str, ModelLists], weights: dict[str, float] | None, s: Settings, k: int
+) -> dict[str, tuple[ModelLists, dict[str, float]]]:
+    """``ml.recommend.blend_for_protocol`` on pandas lists."""
+    parts = {
+        name: made.recs
+        for name, made in lists.items()
+        if name in BLEND_COMPONENTS and made.recs is not None
+    }
+    if not parts:
+        return {}
+    if weights is None:
+        candidates = candidate_weights(sorted(parts), s.blend_boost)
+        names = [f"{BLEND}:{i}" for i in range(len(candidates))]
+    else:
+        missing = 0.0 if weights else 1.0  # no weighting chosen: all equal
+        candidates = [{name: float(weights.get(name, missing)) for name in parts}]
+        names = [BLEND]
+    weightings = dict(zip(names, candidates, strict=True))
+    fused = timed(lambda: blend_many(parts, weightings, k, s.blend_rank_offset), "pandas", 0.0)
+    by_name = dict(tuple(fused.recs.groupby(BLEND_NAME, sort=False)))
+    empty = fused.recs.iloc[:0]
+    return {
+        name: (
+            ModelLists(
+                by_name.get(name, empty).drop(columns=BLEND_NAME),
+                "pandas",
+                0.0,
+                fused.score_seconds,
+            ),
+            weightings[name],
+        )
+        for name in names
+    }
+
+
+def recommend_all_local(
+    train: pd.DataFrame,
+    holdout: pd.DataFrame,
+    settings: Settings,
+    blend_weights: BlendWeights | None = None,
+) -> Recommendations:
+    """``ml.recommend.recommend_all`` on pandas frames; ``table`` is a pandas frame."""
+    users = target_users(train, holdout, settings.active_users)
+    k = settings.list_length
+    run_id = uuid.uuid4().hex
+    trained_at = datetime.now(UTC).replace(tzinfo=None)
+    fitted = {
+        name: REGISTRY[name](train, users, k, settings)
+        for name in settings.recommenders
+        if name in REGISTRY
+    }
+    skipped: dict[tuple[str, str], str] = {}
+    used_weights: dict[str, dict[str, dict[str, float]]] = {}
+    tables = []
+    for protocol in PROTOCOLS:
+        lists = {name: make(protocol == "new_items") for name, make in fitted.items()}
+        if BLEND in settings.recommenders:
+            weights = None if blend_weights is None else blend_weights.get(protocol, {})
+            for name, (made, used) in _blends(lists, weights, settings, k).items():
+                lists[name] = made
+                used_weights.setdefault(name, {})[protocol] = used
+        for name, made in lists.items():
+            if made.recs is None:
+                skipped[(name, protocol)] = made.skipped or f"{name} made no list"
+                continue
+            tables.append(
+                made.recs.astype(REC_DTYPES).assign(
+                    **{
+                        MODEL: name,
+                        PROTOCOL: protocol,
+                        "run_id": run_id,
+                        "trained_at": trained_at,
+                        "backend": made.backend,
+                        "train_seconds": float(made.train_seconds),
+                        "score_seconds": float(made.score_seconds),
+                    }
+                )
+            )
+    columns = [MODEL, PROTOCOL, *REC_DTYPES, *RUN_COLUMNS]
+    table = (
+        pd.concat(tables, ignore_index=True)[columns] if tables else pd.DataFrame(columns=columns)
+    )
+    return Recommendations(table, settings.recommenders, skipped, used_weights)
