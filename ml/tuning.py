@@ -10,6 +10,7 @@ Tuning multiplies training time, so it runs only when var ``ml_tune`` is true
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,6 +21,10 @@ from pyspark.sql import functions as F
 from ml.als import AlsParams, train_and_recommend
 from ml.columns import ITEM, MODEL
 from ml.evaluation import POPULATION, PROTOCOL, TARGET, evaluate
+from ml.local import evaluation as local_evaluation
+from ml.local.frames import holdout_frame, train_frame
+from ml.local.frames import target_users as local_target_users
+from ml.local.recommend import fit_implicit, is_local
 from ml.recommend import target_users
 from ml.settings import Settings
 from ml.topk import union_all
@@ -55,6 +60,8 @@ def tune_als(
 ) -> pd.DataFrame:
     """One row per grid point (``TUNING_COLUMNS``); exactly one has ``is_chosen``."""
     points = settings.als_grid.points(settings.seed, settings.als)
+    if is_local(train, settings):
+        return choose(local_grid(train, holdout, settings, points, protocol), settings, target)
     users = target_users(train, holdout, 0).cache()
     train = train.cache()
     lists, seconds, backends = [], [], []
@@ -79,10 +86,51 @@ def tune_als(
     metrics = evaluate(
         table.localCheckpoint(eager=True), holdout, (settings.top_k,), n_catalog, None, models
     )
-    metrics = metrics[
-        (metrics[TARGET] == target)
-        & (metrics[PROTOCOL] == protocol)
-        & (metrics[POPULATION] == "all")
+    train.unpersist()
+    users.unpersist()
+    return choose(Grid(points, metrics, seconds, backends, protocol), settings, target)
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Every grid point's parameters, metrics (model ``als:<i>``), fit time and backend."""
+
+    points: list[AlsParams]
+    metrics: pd.DataFrame
+    seconds: list[float]
+    backends: list[str]
+    protocol: str
+
+
+def local_grid(
+    train: DataFrame, holdout: DataFrame, settings: Settings, points: list[AlsParams], protocol: str
+) -> Grid:
+    """The grid on the local backend (``implicit`` and the pandas evaluation)."""
+    train_pd, holdout_pd = train_frame(train), holdout_frame(holdout)
+    users = local_target_users(train_pd, holdout_pd, 0)
+    lists, seconds = [], []
+    for i, params in enumerate(points):
+        made = fit_implicit(train_pd, users, settings.top_k, params)(protocol == "new_items")
+        lists.append(made.recs.assign(**{MODEL: f"als:{i}", PROTOCOL: protocol}))
+        seconds.append(made.train_seconds)
+    metrics = local_evaluation.evaluate(
+        pd.concat(lists, ignore_index=True),
+        holdout_pd,
+        (settings.top_k,),
+        max(train_pd[ITEM].nunique(), 1),
+        None,
+        [f"als:{i}" for i in range(len(points))],
+    )
+    return Grid(points, metrics, seconds, ["implicit"] * len(points), protocol)
+
+
+def choose(grid: Grid, settings: Settings, target: str) -> pd.DataFrame:
+    """The tuning table of a scored grid; the best point ``is_chosen``."""
+    points, seconds, backends, protocol = grid.points, grid.seconds, grid.backends, grid.protocol
+    metrics = grid.metrics[
+        (grid.metrics[TARGET] == target)
+        & (grid.metrics[PROTOCOL] == protocol)
+        & (grid.metrics[POPULATION] == "all")
     ].set_index(MODEL)
     rows = []
     tuned_at = datetime.now(UTC).replace(tzinfo=None)
@@ -114,8 +162,6 @@ def tune_als(
         ["_ndcg", "_p", "is_vars", "grid_point"], ascending=[False, False, False, True]
     ).index[0]
     out.loc[best, "is_chosen"] = True
-    train.unpersist()
-    users.unpersist()
     return out
 
 

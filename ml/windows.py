@@ -20,7 +20,7 @@ from ml.columns import ITEM, MODEL
 from ml.evaluation import EVALUATION_COLUMNS, EVALUATION_SCHEMA, PROTOCOL, QUALITY, TARGET, evaluate
 from ml.local import evaluation as local_evaluation
 from ml.local.frames import categories_frame, holdout_frame, train_frame
-from ml.local.recommend import recommend_all_local, use_local
+from ml.local.recommend import is_local, recommend_all_local
 from ml.recommend import BLEND, BlendWeights, Recommendations, recommend_all
 from ml.settings import Settings
 
@@ -42,14 +42,6 @@ def window_rows(split: DataFrame, window_name: str) -> DataFrame:
 
 def is_empty(frame: DataFrame) -> bool:
     return frame.limit(1).count() == 0
-
-
-def is_local(train: DataFrame, settings: Settings) -> bool:
-    """Whether a window runs on the local backend (var ``ml_backend``; ``auto``: by its
-    number of training pairs)."""
-    if settings.backend != "auto":
-        return settings.backend == "local"
-    return use_local(settings, train.count())
 
 
 def recommend_window(

@@ -4,11 +4,12 @@ metrics are also a run in MLflow (ml/tracking.py), whose id is in mlflow_run_id.
 
 from cartwheel.home import home
 from ml.local.frames import categories_frame, holdout_frame
+from ml.local.recommend import is_local
 from ml.recommend import from_table
 from ml.settings import from_config
 from ml.tracking import track_build
 from ml.tuning import tuned_settings
-from ml.windows import METRICS_SCHEMA, blend_weights_of, evaluate_recommendations, is_local
+from ml.windows import METRICS_SCHEMA, blend_weights_of, evaluate_recommendations
 
 
 def model(dbt, session):

@@ -10,7 +10,9 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
+from pyspark.sql import DataFrame
 
+from ml.als import AlsParams
 from ml.als.implicit_backend import (
     effective_regularization,
     fit_model,
@@ -47,6 +49,14 @@ def use_local(settings: Settings, n_train_rows: int) -> bool:
     return settings.backend == "local"
 
 
+def is_local(train: DataFrame, settings: Settings) -> bool:
+    """Whether a window runs on the local backend (var ``ml_backend``; ``auto``: by its
+    number of training pairs, one count)."""
+    if settings.backend != "auto":
+        return settings.backend == "local"
+    return use_local(settings, train.count())
+
+
 def timed(make: Callable[[], pd.DataFrame], backend: str, train_seconds: float) -> ModelLists:
     started = time.perf_counter()
     recs = make()
@@ -71,10 +81,11 @@ def _fit_ease(train: pd.DataFrame, users: np.ndarray, k: int, s: Settings) -> Li
     )
 
 
-def _fit_als(train: pd.DataFrame, users: np.ndarray, k: int, s: Settings) -> Lists:
+def fit_implicit(train: pd.DataFrame, users: np.ndarray, k: int, params: AlsParams) -> Lists:
+    """ALS on ``implicit`` (the local backend's ALS), fitted once for both protocols."""
     started = time.perf_counter()
-    matrix, user_ids, item_ids = interaction_matrix(train[[USER, ITEM, WEIGHT]], s.als.alpha)
-    model = fit_model(matrix, s.als, effective_regularization(s.als, matrix))
+    matrix, user_ids, item_ids = interaction_matrix(train[[USER, ITEM, WEIGHT]], params.alpha)
+    model = fit_model(matrix, params, effective_regularization(params, matrix))
     seconds = time.perf_counter() - started
     codes = user_ids.get_indexer(users)
     codes = np.sort(codes[codes >= 0])
@@ -115,7 +126,7 @@ REGISTRY: dict[str, Callable[[pd.DataFrame, np.ndarray, int, Settings], Lists]] 
     "buy_again": _fit_buy_again,
     "item_knn": _fit_item_knn,
     "ease": _fit_ease,
-    "als": _fit_als,
+    "als": lambda t, u, k, s: fit_implicit(t, u, k, s.als),
     "random": lambda t, u, k, s: (
         lambda exclude: timed(
             lambda: rankers.recommend_random(t, u, k, s.seed, exclude), "pandas", 0.0

@@ -2,7 +2,10 @@
 
 5,019 real events (2 h 28 min of one day) from `../shared`: thin for a recommender, but
 real data with empty categories and brands, so every model and test must cope with it, on
-the embedded default and over the Thrift server.
+the embedded default and over the Thrift server. The embedded build runs the ML on the
+local backend (what `auto` picks for a window this size); the Thrift build forces the
+Spark backend (`ml_backend: spark`, what `auto` picks past `ml_local_max_rows`), so the
+distributed recommenders and evaluation run end to end through dbt and Spark Connect.
 """
 
 from __future__ import annotations
@@ -33,9 +36,19 @@ def test_build_is_green_on_the_real_rees46_sample(
     if target == "thrift":
         server = request.getfixturevalue("spark_server")
         env |= server.env
-    result = run_dbt("build", target=target, env=env)
+    backend = "local" if target == "local" else "spark"
+    result = run_dbt("build", target=target, env=env, vars={"ml_backend": backend})
     assert result.returncode == 0, result.output[-5000:]
     assert result.statuses()["model.cartwheel.ml_metrics"] == "success"
+    if target == "local":
+        runs = local_table(cartwheel_home, "ml_recommendations", schema=SCHEMA)
+    else:
+        runs = thrift_query(
+            server, f"select distinct model, backend from {SCHEMA}.ml_recommendations"
+        )
+    by_model = runs.drop_duplicates("model").set_index("model")["backend"]
+    # popularity says where it ran: pandas on the local backend, Spark SQL on the Spark one
+    assert by_model["popularity"] == ("pandas" if target == "local" else "sql"), by_model
     if target == "local":
         counts = local_table(cartwheel_home, "audit_source_row_counts", schema=SCHEMA)
     else:
