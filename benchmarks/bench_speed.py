@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.bench_quality import replace_between_markers  # noqa: E402
 from cartwheel.generate import parse_count  # noqa: E402
 
 BEGIN = "<!-- bench-speed:begin -->"
@@ -310,9 +311,7 @@ def report(sizes: list[Size], extra: list[str]) -> str:
 
 def update_readme(text: str) -> None:
     readme = ROOT / "README.md"
-    body = readme.read_text()
-    start, end = body.index(BEGIN) + len(BEGIN), body.index(END)
-    readme.write_text(body[:start] + "\n" + text + "\n" + body[end:])
+    readme.write_text(replace_between_markers(readme.read_text(), text, BEGIN, END))
 
 
 def main(argv: list[str] | None = None) -> int:
