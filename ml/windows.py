@@ -135,11 +135,11 @@ def evaluate_window(
     if is_empty(train) or is_empty(holdout):
         return pd.DataFrame(columns=METRICS_COLUMNS)
     if is_local(train, settings):
-        train_pd = train_frame(train)
-        recs = recommend_all_local(train_pd, holdout_frame(holdout), settings, blend_weights)
+        train_pd, holdout_pd = train_frame(train), holdout_frame(holdout)
+        recs = recommend_all_local(train_pd, holdout_pd, settings, blend_weights)
         table = evaluate_recommendations(
             recs,
-            holdout_frame(holdout),
+            holdout_pd,
             settings,
             train_pd["product_id"].nunique(),
             categories_frame(item_categories),
