@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
@@ -200,21 +201,23 @@ REGISTRY: dict[str, Callable[[Context], Recommend]] = {
 }
 
 
-def blend_for_protocol(
-    lists: Mapping[str, ModelLists],
-    weights: Mapping[str, float] | None,
-    settings: Settings,
-    k: int,
-) -> dict[str, tuple[ModelLists, dict[str, float]]]:
-    """``blend`` with ``weights`` (empty: all equal), or, with ``weights=None``, one
-    ``blend:<i>`` per candidate weighting; each with the weighting it used."""
+Fuse = Callable[[dict[str, Any], dict[str, dict[str, float]]], dict[str, ModelLists]]
+"""A backend's fusion: (component lists, named weightings) -> one list per weighting name."""
+
+
+def blend_weightings(
+    lists: Mapping[str, ModelLists], weights: Mapping[str, float] | None, settings: Settings
+) -> tuple[dict[str, Any], dict[str, dict[str, float]]]:
+    """The blend's component lists and its named weightings: ``blend`` with ``weights``
+    (empty: all equal), or, with ``weights=None``, one ``blend:<i>`` per candidate
+    weighting. No components: nothing to blend (two empty dicts)."""
     parts = {
         name: made.recs
         for name, made in lists.items()
         if name in BLEND_COMPONENTS and made.recs is not None
     }
     if not parts:
-        return {}
+        return {}, {}
     if weights is None:
         candidates = candidate_weights(sorted(parts), settings.blend_boost)
         names = [f"{BLEND}:{i}" for i in range(len(candidates))]
@@ -222,22 +225,35 @@ def blend_for_protocol(
         missing = 0.0 if weights else 1.0  # no weighting chosen: all equal
         candidates = [{name: float(weights.get(name, missing)) for name in parts}]
         names = [BLEND]
-    weightings = dict(zip(names, candidates, strict=True))
-    fused = materialised(
-        lambda: blend_many(parts, weightings, k, settings.blend_rank_offset), "sql", 0.0
-    )
-    return {
-        name: (
-            ModelLists(
-                fused.recs.where(F.col(BLEND_NAME) == name).drop(BLEND_NAME),
-                "sql",
-                0.0,
-                fused.score_seconds,
-            ),
-            weightings[name],
-        )
-        for name in names
-    }
+    return parts, dict(zip(names, candidates, strict=True))
+
+
+def run_registry(
+    fitted: Mapping[str, Recommend],
+    fuse: Fuse,
+    settings: Settings,
+    blend_weights: BlendWeights | None,
+) -> tuple[list[tuple[str, str, ModelLists]], dict[tuple[str, str], str], dict]:
+    """Every fitted model's list per protocol, plus the blends (``fuse`` is the
+    backend's): ``(model, protocol, lists)`` of every list made, the reasons of the
+    skipped pairs, and the weighting (per protocol) behind each blend name."""
+    made_lists: list[tuple[str, str, ModelLists]] = []
+    skipped: dict[tuple[str, str], str] = {}
+    used_weights: dict[str, dict[str, dict[str, float]]] = {}
+    for protocol in PROTOCOLS:
+        lists = {name: recommend(protocol == "new_items") for name, recommend in fitted.items()}
+        if BLEND in settings.recommenders:
+            weights = None if blend_weights is None else blend_weights.get(protocol, {})
+            parts, weightings = blend_weightings(lists, weights, settings)
+            for name, made in (fuse(parts, weightings) if parts else {}).items():
+                lists[name] = made
+                used_weights.setdefault(name, {})[protocol] = weightings[name]
+        for name, made in lists.items():
+            if made.recs is None:
+                skipped[(name, protocol)] = made.skipped or f"{name} made no list"
+            else:
+                made_lists.append((name, protocol, made))
+    return made_lists, skipped, used_weights
 
 
 def skip_reason(model: str, protocol: str, settings: Settings, n_catalog: int) -> str:
@@ -283,32 +299,35 @@ def recommend_all(
     trained_at = datetime.now(UTC).replace(tzinfo=None)
     fitted = {name: REGISTRY[name](ctx) for name in settings.recommenders if name in REGISTRY}
     columns = [USER, ITEM, RANK, SCORE]
-    skipped: dict[tuple[str, str], str] = {}
-    used_weights: dict[str, dict[str, dict[str, float]]] = {}
-    tables = []
-    for protocol in PROTOCOLS:
-        lists = {name: recommend(protocol == "new_items") for name, recommend in fitted.items()}
-        if BLEND in settings.recommenders:
-            weights = None if blend_weights is None else blend_weights.get(protocol, {})
-            for name, (made, used) in blend_for_protocol(lists, weights, settings, ctx.k).items():
-                lists[name] = made
-                used_weights.setdefault(name, {})[protocol] = used
-        for name, made in lists.items():
-            if made.recs is None:
-                skipped[(name, protocol)] = made.skipped or f"{name} made no list"
-                continue
-            tables.append(
-                made.recs.select(
-                    F.lit(name).alias(MODEL),
-                    F.lit(protocol).alias(PROTOCOL),
-                    *columns,
-                    F.lit(run_id).alias("run_id"),
-                    F.lit(trained_at).alias("trained_at"),
-                    F.lit(made.backend).alias("backend"),
-                    F.lit(float(made.train_seconds)).alias("train_seconds"),
-                    F.lit(float(made.score_seconds)).alias("score_seconds"),
-                )
+
+    def fuse(parts: dict, weightings: dict) -> dict[str, ModelLists]:
+        fused = materialised(
+            lambda: blend_many(parts, weightings, ctx.k, settings.blend_rank_offset), "sql", 0.0
+        )
+        return {
+            name: ModelLists(
+                fused.recs.where(F.col(BLEND_NAME) == name).drop(BLEND_NAME),
+                "sql",
+                0.0,
+                fused.score_seconds,
             )
+            for name in weightings
+        }
+
+    made_lists, skipped, used_weights = run_registry(fitted, fuse, settings, blend_weights)
+    tables = [
+        made.recs.select(
+            F.lit(name).alias(MODEL),
+            F.lit(protocol).alias(PROTOCOL),
+            *columns,
+            F.lit(run_id).alias("run_id"),
+            F.lit(trained_at).alias("trained_at"),
+            F.lit(made.backend).alias("backend"),
+            F.lit(float(made.train_seconds)).alias("train_seconds"),
+            F.lit(float(made.score_seconds)).alias("score_seconds"),
+        )
+        for name, protocol, made in made_lists
+    ]
     table = union_all(tables)
     return Recommendations(
         table.select(MODEL, PROTOCOL, *columns, *RUN_COLUMNS),

@@ -101,7 +101,3 @@ def rec_table(frame: pd.DataFrame, keys: Sequence[str] = ()) -> pd.DataFrame:
     """``*keys, user_id, product_id, rank, score`` with the recommenders' types."""
     out = frame[[*keys, USER, ITEM, RANK, SCORE]].reset_index(drop=True)
     return out.astype(REC_DTYPES)
-
-
-def empty_recs() -> pd.DataFrame:
-    return pd.DataFrame({name: pd.Series(dtype=kind) for name, kind in REC_DTYPES.items()})

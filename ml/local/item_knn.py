@@ -9,7 +9,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ml.columns import ITEM, SCORE, SCORE_DECIMALS, USER, check_k
-from ml.local.frames import empty_recs, seen_pairs, top_k
+from ml.local.frames import seen_pairs, top_k
+from ml.matrix import concat_recs
 
 
 def pruned_history(train: pd.DataFrame, max_user_items: int) -> pd.DataFrame:
@@ -57,7 +58,7 @@ class ItemKnn:
         codes = self.user_ids.get_indexer(users)
         codes = np.sort(codes[codes >= 0])
         if not len(codes):
-            return empty_recs()
+            return concat_recs([])
         scores = (self.matrix[codes] @ self.neighbours).tocoo()
         scored = pd.DataFrame(
             {

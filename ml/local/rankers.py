@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from ml.columns import ITEM, RANK, SCORE, USER, WEIGHT, check_k
-from ml.local.frames import empty_recs, rec_table, seen_pairs, top_k, unix_seconds
+from ml.local.frames import rec_table, seen_pairs, top_k, unix_seconds
+from ml.matrix import concat_recs
 from ml.popularity import DEFAULT_MAX_CANDIDATES
 from ml.random_baseline import DEFAULT_POOL_SIZE, HASH_RANGE
 from ml.trending import SECONDS_PER_DAY
@@ -58,7 +59,7 @@ def ranked_lists(
     check_k(k)
     n = min(len(ranking), max_candidates)
     if n == 0 or len(users) == 0:
-        return empty_recs()
+        return concat_recs([])
     positions = pd.Series(np.arange(n), index=ranking[ITEM].to_numpy()[:n])
     user_codes = pd.Series(np.arange(len(users)), index=users)
     seen_keys = np.array([], dtype=np.int64)
@@ -146,7 +147,7 @@ def recommend_random(
     n_seen = int(seen.groupby(USER).size().max()) if len(seen) else 0
     products = np.array(sorted(train[ITEM].dropna().unique()), dtype=object)
     if not len(products) or not len(users):
-        return empty_recs()
+        return concat_recs([])
     pool = products[np.lexsort((products, _hash_ids(products, seed)))]
     pool = np.sort(pool[: max(pool_size, k + n_seen)])[::-1]  # ties: larger product_id first
     pool_hash = _hash_ids(pool, seed)

@@ -19,23 +19,22 @@ from ml.als.implicit_backend import (
     interaction_matrix,
     top_k_frame,
 )
-from ml.blend import BLEND_NAME, candidate_weights
+from ml.blend import BLEND_NAME
 from ml.buy_again import NOT_UNDER_NEW_ITEMS
 from ml.columns import ITEM, MODEL, USER, WEIGHT
 from ml.ease import fit_ease, too_many_items, top_k_scores
-from ml.evaluation import PROTOCOL, PROTOCOLS
+from ml.evaluation import PROTOCOL
 from ml.local import rankers
 from ml.local.blend import blend_many
 from ml.local.frames import REC_DTYPES, target_users
 from ml.local.item_knn import ItemKnn
 from ml.matrix import weight_matrix
 from ml.recommend import (
-    BLEND,
-    BLEND_COMPONENTS,
     RUN_COLUMNS,
     BlendWeights,
     ModelLists,
     Recommendations,
+    run_registry,
 )
 from ml.settings import Settings
 
@@ -135,42 +134,6 @@ REGISTRY: dict[str, Callable[[pd.DataFrame, np.ndarray, int, Settings], Lists]] 
 }
 
 
-def _blends(
-    lists: dict[str, ModelLists], weights: dict[str, float] | None, s: Settings, k: int
-) -> dict[str, tuple[ModelLists, dict[str, float]]]:
-    """``ml.recommend.blend_for_protocol`` on pandas lists."""
-    parts = {
-        name: made.recs
-        for name, made in lists.items()
-        if name in BLEND_COMPONENTS and made.recs is not None
-    }
-    if not parts:
-        return {}
-    if weights is None:
-        candidates = candidate_weights(sorted(parts), s.blend_boost)
-        names = [f"{BLEND}:{i}" for i in range(len(candidates))]
-    else:
-        missing = 0.0 if weights else 1.0  # no weighting chosen: all equal
-        candidates = [{name: float(weights.get(name, missing)) for name in parts}]
-        names = [BLEND]
-    weightings = dict(zip(names, candidates, strict=True))
-    fused = timed(lambda: blend_many(parts, weightings, k, s.blend_rank_offset), "pandas", 0.0)
-    by_name = dict(tuple(fused.recs.groupby(BLEND_NAME, sort=False)))
-    empty = fused.recs.iloc[:0]
-    return {
-        name: (
-            ModelLists(
-                by_name.get(name, empty).drop(columns=BLEND_NAME),
-                "pandas",
-                0.0,
-                fused.score_seconds,
-            ),
-            weightings[name],
-        )
-        for name in names
-    }
-
-
 def recommend_all_local(
     train: pd.DataFrame,
     holdout: pd.DataFrame,
@@ -187,33 +150,38 @@ def recommend_all_local(
         for name in settings.recommenders
         if name in REGISTRY
     }
-    skipped: dict[tuple[str, str], str] = {}
-    used_weights: dict[str, dict[str, dict[str, float]]] = {}
-    tables = []
-    for protocol in PROTOCOLS:
-        lists = {name: make(protocol == "new_items") for name, make in fitted.items()}
-        if BLEND in settings.recommenders:
-            weights = None if blend_weights is None else blend_weights.get(protocol, {})
-            for name, (made, used) in _blends(lists, weights, settings, k).items():
-                lists[name] = made
-                used_weights.setdefault(name, {})[protocol] = used
-        for name, made in lists.items():
-            if made.recs is None:
-                skipped[(name, protocol)] = made.skipped or f"{name} made no list"
-                continue
-            tables.append(
-                made.recs.astype(REC_DTYPES).assign(
-                    **{
-                        MODEL: name,
-                        PROTOCOL: protocol,
-                        "run_id": run_id,
-                        "trained_at": trained_at,
-                        "backend": made.backend,
-                        "train_seconds": float(made.train_seconds),
-                        "score_seconds": float(made.score_seconds),
-                    }
-                )
+
+    def fuse(parts: dict, weightings: dict) -> dict[str, ModelLists]:
+        fused = timed(
+            lambda: blend_many(parts, weightings, k, settings.blend_rank_offset), "pandas", 0.0
+        )
+        by_name = dict(tuple(fused.recs.groupby(BLEND_NAME, sort=False)))
+        empty = fused.recs.iloc[:0]
+        return {
+            name: ModelLists(
+                by_name.get(name, empty).drop(columns=BLEND_NAME),
+                "pandas",
+                0.0,
+                fused.score_seconds,
             )
+            for name in weightings
+        }
+
+    made_lists, skipped, used_weights = run_registry(fitted, fuse, settings, blend_weights)
+    tables = [
+        made.recs.astype(REC_DTYPES).assign(
+            **{
+                MODEL: name,
+                PROTOCOL: protocol,
+                "run_id": run_id,
+                "trained_at": trained_at,
+                "backend": made.backend,
+                "train_seconds": float(made.train_seconds),
+                "score_seconds": float(made.score_seconds),
+            }
+        )
+        for name, protocol, made in made_lists
+    ]
     columns = [MODEL, PROTOCOL, *REC_DTYPES, *RUN_COLUMNS]
     table = (
         pd.concat(tables, ignore_index=True)[columns] if tables else pd.DataFrame(columns=columns)
