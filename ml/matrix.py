@@ -38,7 +38,12 @@ def weight_matrix(pdf: pd.DataFrame) -> tuple[sp.csr_matrix, pd.Index, pd.Index]
 def target_codes(users: DataFrame, user_ids: pd.Index) -> np.ndarray:
     """Sorted row codes of the target users that have training rows."""
     wanted = users.select(F.col(USER).cast("string")).distinct().toPandas()[USER]
-    codes = user_ids.get_indexer(wanted.dropna())
+    return codes_of(user_ids, wanted.dropna().to_numpy())
+
+
+def codes_of(user_ids: pd.Index, users: np.ndarray) -> np.ndarray:
+    """Sorted row codes of the ``users`` that have training rows (a matrix's ``user_ids``)."""
+    codes = user_ids.get_indexer(users)
     return np.sort(codes[codes >= 0])
 
 

@@ -10,7 +10,7 @@ import scipy.sparse as sp
 
 from ml.columns import ITEM, SCORE, SCORE_DECIMALS, USER, check_k
 from ml.local.frames import seen_pairs, top_k
-from ml.matrix import concat_recs
+from ml.matrix import codes_of, concat_recs
 
 
 def pruned_history(train: pd.DataFrame, max_user_items: int) -> pd.DataFrame:
@@ -55,8 +55,7 @@ class ItemKnn:
 
     def recommend(self, users: np.ndarray, k: int, exclude_seen: bool) -> pd.DataFrame:
         check_k(k)
-        codes = self.user_ids.get_indexer(users)
-        codes = np.sort(codes[codes >= 0])
+        codes = codes_of(self.user_ids, users)
         if not len(codes):
             return concat_recs([])
         scores = (self.matrix[codes] @ self.neighbours).tocoo()

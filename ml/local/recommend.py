@@ -28,17 +28,16 @@ from ml.local import rankers
 from ml.local.blend import blend_many
 from ml.local.frames import REC_DTYPES, target_users
 from ml.local.item_knn import ItemKnn
-from ml.matrix import weight_matrix
+from ml.matrix import codes_of, weight_matrix
 from ml.recommend import (
     RUN_COLUMNS,
     BlendWeights,
     ModelLists,
+    Recommend,
     Recommendations,
     run_registry,
 )
 from ml.settings import Settings
-
-Lists = Callable[[bool], ModelLists]  # exclude_seen -> lists (recs: a pandas frame)
 
 
 def use_local(settings: Settings, n_train_rows: int) -> bool:
@@ -62,7 +61,7 @@ def timed(make: Callable[[], pd.DataFrame], backend: str, train_seconds: float) 
     return ModelLists(recs, backend, train_seconds, time.perf_counter() - started)
 
 
-def _fit_ease(train: pd.DataFrame, users: np.ndarray, k: int, s: Settings) -> Lists:
+def _fit_ease(train: pd.DataFrame, users: np.ndarray, k: int, s: Settings) -> Recommend:
     started = time.perf_counter()
     reason = too_many_items(train[ITEM].nunique(), s.ease_max_items)
     if reason is not None:
@@ -71,8 +70,7 @@ def _fit_ease(train: pd.DataFrame, users: np.ndarray, k: int, s: Settings) -> Li
     matrix.data[:] = 1.0
     weights = fit_ease(matrix, s.ease_l2)
     seconds = time.perf_counter() - started
-    codes = user_ids.get_indexer(users)
-    codes = np.sort(codes[codes >= 0])
+    codes = codes_of(user_ids, users)
     return lambda exclude: timed(
         lambda: top_k_scores(matrix, weights, codes, k, user_ids, item_ids, exclude),
         "numpy",
@@ -80,14 +78,13 @@ def _fit_ease(train: pd.DataFrame, users: np.ndarray, k: int, s: Settings) -> Li
     )
 
 
-def fit_implicit(train: pd.DataFrame, users: np.ndarray, k: int, params: AlsParams) -> Lists:
+def fit_implicit(train: pd.DataFrame, users: np.ndarray, k: int, params: AlsParams) -> Recommend:
     """ALS on ``implicit`` (the local backend's ALS), fitted once for both protocols."""
     started = time.perf_counter()
     matrix, user_ids, item_ids = interaction_matrix(train[[USER, ITEM, WEIGHT]], params.alpha)
     model = fit_model(matrix, params, effective_regularization(params, matrix))
     seconds = time.perf_counter() - started
-    codes = user_ids.get_indexer(users)
-    codes = np.sort(codes[codes >= 0])
+    codes = codes_of(user_ids, users)
     return lambda exclude: timed(
         lambda: top_k_frame(model, matrix, codes, k, user_ids, item_ids, exclude_seen=exclude),
         "implicit",
@@ -95,14 +92,14 @@ def fit_implicit(train: pd.DataFrame, users: np.ndarray, k: int, params: AlsPara
     )
 
 
-def _fit_item_knn(train: pd.DataFrame, users: np.ndarray, k: int, s: Settings) -> Lists:
+def _fit_item_knn(train: pd.DataFrame, users: np.ndarray, k: int, s: Settings) -> Recommend:
     started = time.perf_counter()
     model = ItemKnn(train, s.knn_neighbours, s.knn_shrink, s.knn_max_user_items)
     seconds = time.perf_counter() - started
     return lambda exclude: timed(lambda: model.recommend(users, k, exclude), "scipy", seconds)
 
 
-def _fit_buy_again(train: pd.DataFrame, users: np.ndarray, k: int, s: Settings) -> Lists:
+def _fit_buy_again(train: pd.DataFrame, users: np.ndarray, k: int, s: Settings) -> Recommend:
     def lists(exclude: bool) -> ModelLists:
         if exclude:
             return ModelLists(None, "pandas", skipped=NOT_UNDER_NEW_ITEMS)
@@ -111,7 +108,7 @@ def _fit_buy_again(train: pd.DataFrame, users: np.ndarray, k: int, s: Settings) 
     return lists
 
 
-REGISTRY: dict[str, Callable[[pd.DataFrame, np.ndarray, int, Settings], Lists]] = {
+REGISTRY: dict[str, Callable[[pd.DataFrame, np.ndarray, int, Settings], Recommend]] = {
     "popularity": lambda t, u, k, s: (
         lambda exclude: timed(lambda: rankers.recommend_popularity(t, u, k, exclude), "pandas", 0.0)
     ),
