@@ -6,7 +6,7 @@ tables) and uses only the DataFrame API, ``pyspark.ml`` and ``toPandas`` /
 
 - ``ml.columns``: column names of the input/output contracts.
 - ``ml.topk``: target users, seen items, bounded per-user top-k (``max_by(..., k)``).
-- ``ml.indexing``: dense (collision-free) and hashed integer ids.
+- ``ml.indexing``: dense, collision-free integer ids.
 - ``ml.popularity``: most-interacted unseen products.
 - ``ml.random_baseline``: seeded random unseen products.
 - ``ml.als``: ALS with ``implicit`` (driver) and Spark MLlib backends, ``auto`` choice.

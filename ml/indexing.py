@@ -1,16 +1,11 @@
 """Integer ids for users and products, computed in Spark (no driver-side StringIndexer).
 
-Two ways:
-
-- ``dense_ids``: collision-free dense ids 0..n-1 (what the ALS backend uses). Keys are
-  spread over ``buckets`` by hash, numbered by ``row_number`` within their bucket (ordered
-  by key) and offset by the sizes of the preceding buckets (a table of ``buckets`` rows).
-  Deterministic for a given key set, DataFrame API only (works over Spark Connect), one
-  shuffle plus a sort per bucket.
-- ``hashed_id`` / ``with_hashed_ids``: a 31-bit hash of the key, no shuffle at all, but by
-  the birthday bound n keys collide with probability ~ n^2 / 2^32 (7 % at 17.6k keys, a
-  near certainty from ~100k), so only for small data; ``check_no_collisions`` fails loudly
-  when it happens.
+``dense_ids``: collision-free dense ids 0..n-1 (what the ALS backend uses). Keys are
+spread over ``buckets`` by hash, numbered by ``row_number`` within their bucket (ordered
+by key) and offset by the sizes of the preceding buckets (a table of ``buckets`` rows).
+Deterministic for a given key set, DataFrame API only (works over Spark Connect), one
+shuffle plus a sort per bucket. (A hashed id would need no shuffle, but by the birthday
+bound n keys collide with probability ~ n^2 / 2^32: a near certainty from ~100k keys.)
 """
 
 from __future__ import annotations
@@ -18,36 +13,7 @@ from __future__ import annotations
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-ID_MASK = 0x7FFFFFFF  # ALS wants non-negative 32-bit integer ids
 DEFAULT_BUCKETS = 64
-
-
-class HashCollisionError(RuntimeError):
-    """Two distinct keys hashed to the same integer id."""
-
-
-def hashed_id(column: str) -> F.Column:
-    """A non-negative 32-bit integer id derived from a string key."""
-    return (F.xxhash64(F.col(column).cast("string")) % F.lit(ID_MASK)).cast("int")
-
-
-def with_hashed_ids(df: DataFrame, columns: dict[str, str]) -> DataFrame:
-    """Add an integer id column per key column ({key column: id column})."""
-    for key, out in columns.items():
-        df = df.withColumn(out, hashed_id(key))
-    return df
-
-
-def check_no_collisions(df: DataFrame, key: str, out: str) -> None:
-    """Fail loudly when two distinct keys share one hashed id."""
-    counts = df.select(
-        F.countDistinct(key).alias("keys"), F.countDistinct(out).alias("ids")
-    ).first()
-    if counts is not None and counts["keys"] != counts["ids"]:
-        raise HashCollisionError(
-            f"hashing {key!r} into {out!r} collided: {counts['keys']} distinct keys "
-            f"but {counts['ids']} distinct ids"
-        )
 
 
 def dense_ids(df: DataFrame, key: str, out: str, buckets: int = DEFAULT_BUCKETS) -> DataFrame:

@@ -11,7 +11,7 @@ import pytest
 from ml.als import AlsParams, TrainingReport, choose_backend, train_and_recommend
 from ml.als.choose import estimate_implicit_bytes
 from ml.als.spark_backend import candidate_items, fit_als, score_candidates
-from ml.indexing import HashCollisionError, check_no_collisions, dense_ids
+from ml.indexing import dense_ids
 from ml.popularity import recommend_popularity
 from ml.random_baseline import recommend_random
 
@@ -148,7 +148,11 @@ def small_model(frames):
 
 
 def brute_force_top_k(model, user_map, item_map, planted: Planted, k: int) -> pd.DataFrame:
-    """Exact top-k unseen items from the model's factors, in numpy."""
+    """Exact top-k unseen items from the model's factors, in numpy, and every exact score.
+
+    Returns the top-k rows (user_id, product_id, rank, score) and a frame of the exact
+    score of every (user_id, product_id) pair, to score any other pick with.
+    """
     users = user_map.join(model.userFactors.withColumnRenamed("id", "_user"), "_user")
     items = item_map.join(model.itemFactors.withColumnRenamed("id", "_item"), "_item")
     users, items = users.toPandas(), items.toPandas()
@@ -159,8 +163,17 @@ def brute_force_top_k(model, user_map, item_map, planted: Planted, k: int) -> pd
         if user_id not in set(planted.truth.user_id):
             continue
         order = [j for j in np.argsort(-scores[u]) if items.product_id[j] not in seen[user_id]]
-        rows += [(user_id, items.product_id[j], r + 1) for r, j in enumerate(order[:k])]
-    return pd.DataFrame(rows, columns=["user_id", "product_id", "rank"])
+        rows += [
+            (user_id, items.product_id[j], r + 1, scores[u, j]) for r, j in enumerate(order[:k])
+        ]
+    every = pd.DataFrame(
+        {
+            "user_id": np.repeat(users.user_id.to_numpy(), len(items)),
+            "product_id": np.tile(items.product_id.to_numpy(), len(users)),
+            "score": scores.ravel(),
+        }
+    )
+    return pd.DataFrame(rows, columns=["user_id", "product_id", "rank", "score"]), every
 
 
 @pytest.mark.parametrize("threshold_sample", [5, 10_000])
@@ -171,10 +184,18 @@ def test_spark_scoring_is_exact(frames, planted: Planted, small_model, threshold
     recs = score_candidates(
         model, train, users, 5, user_map, item_map, candidates, threshold_sample=threshold_sample
     ).toPandas()
-    expected = brute_force_top_k(model, user_map, item_map, planted, 5)
+    expected, every = brute_force_top_k(model, user_map, item_map, planted, 5)
     merged = expected.merge(recs, on=["user_id", "rank"], suffixes=("_exact", "_ours"))
     assert len(merged) == len(expected) == len(recs)
-    assert (merged.product_id_exact == merged.product_id_ours).mean() > 0.99  # float ties
+    # exact top-k: at every rank our pick scores what the exact pick scores (a different
+    # product only where two products tie); float32 factors, so to 1e-5
+    ours = merged.merge(
+        every.rename(columns={"product_id": "product_id_ours", "score": "exact_score_ours"}),
+        on=["user_id", "product_id_ours"],
+    )
+    assert len(ours) == len(merged)
+    np.testing.assert_allclose(ours.exact_score_ours, ours.score_exact, rtol=1e-5, atol=1e-6)
+    assert (ours.product_id_exact == ours.product_id_ours).mean() > 0.99  # ties are rare
 
 
 def test_spark_scores_only_candidates(frames, planted: Planted, small_model, spark) -> None:
@@ -217,12 +238,6 @@ def test_dense_ids_are_unique_and_dense(spark) -> None:
     assert sorted(ids.id) == list(range(500))
     again = dense_ids(keys, "key", "id", buckets=7).toPandas()
     assert ids.set_index("key").id.to_dict() == again.set_index("key").id.to_dict()
-
-
-def test_hash_collision_fails_loudly(spark) -> None:
-    clashing = spark.createDataFrame([("a", 1), ("b", 1), ("c", 2)], "key string, id int")
-    with pytest.raises(HashCollisionError, match="3 distinct keys but 2 distinct ids"):
-        check_no_collisions(clashing, "key", "id")
 
 
 def test_choose_backend() -> None:

@@ -42,7 +42,8 @@ def scenarios(spark) -> pd.DataFrame:
 
 
 def test_classic_formula() -> None:
-    assert classic_revenue(0.1) == pytest.approx(1_000_000 * 0.05 * 40.0 * 0.1)
+    # by hand: 1,000,000 impressions x 5 % conversion x 40.00 order value x P@K 0.1
+    assert classic_revenue(0.1) == pytest.approx(200_000.0)
     assert classic_revenue(0.2, 10, 0.5, 2.0) == pytest.approx(2.0)
 
 
@@ -62,7 +63,9 @@ def test_scenarios(scenarios: pd.DataFrame) -> None:
     assert als.revenue_price_aware == pytest.approx(1_000_000 * 0.05 * 90.0 / 6)
     assert als.uplift_price_aware == pytest.approx(8.0)
     assert math.isnan(pop.uplift_price_aware_ci_low)
-    assert als.uplift_classic_ci_low <= als.uplift_classic_ci_high
+    # the interval holds the point uplift (0.5, by hand above) and no impossible value
+    # (an uplift below -100 %)
+    assert -1.0 <= als.uplift_classic_ci_low < 0.5 < als.uplift_classic_ci_high
     assert als.n_boot == 200 and als.ci_level == pytest.approx(0.95)
 
 
@@ -87,8 +90,18 @@ def test_bootstrap_interval_covers_the_uplift() -> None:
     point = np.nanmean(better) / base.mean() - 1
     assert math.isnan(low[0]) and math.isnan(high[0])
     assert low[1] < point < high[1]
+    # the planted uplift (0.3 / 0.2 - 1 = 0.5) is inside, and no uplift (0) is outside
+    assert low[1] < 0.5 < high[1] and low[1] > 0.0
     again = bootstrap_uplift(np.column_stack([base, better]), 0, n_boot=300, seed=2)
     assert again[0][1] == low[1] and again[1][1] == high[1]
+
+
+def test_bootstrap_interval_holds_zero_when_nothing_was_planted() -> None:
+    rng = np.random.default_rng(3)
+    same = rng.binomial(1, 0.2, size=(3000, 2)).astype(float)  # two draws of one rate
+    low, high = bootstrap_uplift(same, 0, n_boot=300, seed=4)
+    assert low[1] < 0.0 < high[1]
+    assert high[1] - low[1] < 0.3  # and it is not so wide that it holds everything
 
 
 def test_unknown_baseline_is_an_error(spark) -> None:
