@@ -11,13 +11,17 @@ from cartwheel import server
 
 def _server(args: argparse.Namespace) -> int:
     config = server.ServerConfig.from_env(
-        host=args.host,
+        host=args.bind,
+        allow_remote=args.allow_remote or None,
         thrift_port=args.thrift_port,
         connect_port=args.connect_port,
         driver_memory=args.driver_memory,
         cores=args.cores,
     )
     if args.action == "start":
+        warning = server.bind_warning(config.host, config.allow_remote)
+        if warning:
+            print(f"cartwheel server: {warning}", file=sys.stderr)
         try:
             state = server.start(config)
         except server.AlreadyRunning as exc:
@@ -51,7 +55,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     srv = commands.add_parser("server", help="a local Spark Thrift + Spark Connect server")
     srv.add_argument("action", choices=["start", "stop", "status"])
-    srv.add_argument("--host", help="bind address (default 127.0.0.1, env CARTWHEEL_THRIFT_HOST)")
+    srv.add_argument(
+        "--bind",
+        help="address the server listens on (default 127.0.0.1, env CARTWHEEL_SERVER_BIND); "
+        "not the address dbt connects to (CARTWHEEL_THRIFT_HOST)",
+    )
+    srv.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a non-loopback --bind: exposes an unauthenticated Thrift server and "
+        "Spark Connect (arbitrary code) to the network",
+    )
     srv.add_argument("--thrift-port", type=int, help="default 10000 (CARTWHEEL_THRIFT_PORT)")
     srv.add_argument("--connect-port", type=int, help="default 15002 (CARTWHEEL_CONNECT_PORT)")
     srv.add_argument("--driver-memory", help="default 4g (CARTWHEEL_SERVER_MEMORY)")

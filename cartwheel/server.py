@@ -1,13 +1,21 @@
 """A local Spark server from the pyspark wheel's own jars.
 
 One Spark application serves the Hive Thrift protocol (for dbt's `thrift` method) and
-Spark Connect (for dbt Python models), sharing one catalog. It binds to 127.0.0.1 by
-default and keeps its warehouse, Derby metastore, log and pid file under
-`$CARTWHEEL_HOME/server/`.
+Spark Connect (for dbt Python models), sharing one catalog. It keeps its warehouse, Derby
+metastore, log and pid file under `$CARTWHEEL_HOME/server/`.
+
+Neither protocol has authentication here, and Spark Connect runs arbitrary code as this
+user: the server binds to 127.0.0.1 (`--bind`, `$CARTWHEEL_SERVER_BIND`) and refuses any
+other address unless `--allow-remote` is given. The bind address is not the address dbt
+connects to (`$CARTWHEEL_THRIFT_HOST`, which may name a remote cluster's server).
+
+`stop` ends only the process `start` launched: the pid file records the pid, its start
+time (from `/proc/<pid>/stat`) and this home, and all three must match a live process.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import shutil
@@ -24,24 +32,34 @@ THRIFT_CLASS = "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2"
 CONNECT_PLUGIN = "org.apache.spark.sql.connect.SparkConnectPlugin"
 
 
+PROC = Path("/proc")
+LOOPBACK = "127.0.0.1"
+
+
 class ServerError(RuntimeError):
     """A one-line, user-facing server problem."""
 
 
+class UnsafeBind(ServerError):
+    """A non-loopback bind address without `--allow-remote`."""
+
+
 @dataclass(frozen=True)
 class ServerConfig:
-    host: str = "127.0.0.1"
+    host: str = LOOPBACK
     thrift_port: int = 10000
     connect_port: int = 15002
     driver_memory: str = "4g"
     cores: str = "*"
     start_timeout: float = 240.0
+    allow_remote: bool = False
 
     @classmethod
     def from_env(cls, **overrides: object) -> ServerConfig:
+        """`host` is the bind address: `$CARTWHEEL_SERVER_BIND`, never `$CARTWHEEL_THRIFT_HOST`."""
         env = os.environ
         values: dict[str, object] = {
-            "host": env.get("CARTWHEEL_THRIFT_HOST", cls.host),
+            "host": env.get("CARTWHEEL_SERVER_BIND", cls.host),
             "thrift_port": int(env.get("CARTWHEEL_THRIFT_PORT", cls.thrift_port)),
             "connect_port": int(env.get("CARTWHEEL_CONNECT_PORT", cls.connect_port)),
             "driver_memory": env.get("CARTWHEEL_SERVER_MEMORY", cls.driver_memory),
@@ -60,6 +78,8 @@ class ServerState:
     thrift_port: int
     connect_port: int
     log: str
+    start_time: int | None = None  # field 22 of /proc/<pid>/stat: ticks after boot
+    home: str | None = None  # server_dir() of the home that started it
 
 
 def pid_file() -> Path:
@@ -121,13 +141,71 @@ def read_state() -> ServerState | None:
         raise ServerError(f"unreadable pid file {path}: {exc}; remove it by hand") from exc
 
 
-def _is_our_process(pid: int) -> bool:
-    """True if `pid` is alive and is a Spark Thrift server (not a recycled pid)."""
+def bind_warning(host: str, allow_remote: bool) -> str | None:
+    """None for a loopback address; a warning naming the risk when remote binds are allowed.
+
+    Raises UnsafeBind for any other address without `allow_remote`.
+    """
+    if is_loopback(host):
+        return None
+    risk = (
+        f"binding to {host} exposes an unauthenticated Thrift server (any SQL, any table) "
+        "and Spark Connect (which runs arbitrary code as this user) to every machine that "
+        f"can reach {host}"
+    )
+    if not allow_remote:
+        raise UnsafeBind(
+            f"refusing to bind to {host}: {risk}. Bind to 127.0.0.1 (the default) and reach "
+            "it through an SSH tunnel, or pass --allow-remote behind a firewall you control"
+        )
+    return f"WARNING: {risk}; allow only trusted networks to reach its ports"
+
+
+def is_loopback(host: str) -> bool:
+    """True if every address `host` resolves to is a loopback address."""
     try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        infos = socket.getaddrinfo(host, None)
+    except OSError as exc:
+        raise ServerError(f"cannot resolve bind address {host!r}: {exc}") from exc
+    return all(ipaddress.ip_address(info[4][0]).is_loopback for info in infos)
+
+
+def connect_host(host: str) -> str:
+    """Where to reach a server bound to `host` from this machine."""
+    return LOOPBACK if host in ("0.0.0.0", "::", "") else host
+
+
+def process_start_time(pid: int) -> int | None:
+    """Field 22 of /proc/<pid>/stat (start time after boot, in clock ticks); None if gone."""
+    try:
+        stat = (PROC / str(pid) / "stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[19])
+
+
+def _is_our_process(state: ServerState) -> bool:
+    """True if the pid file's process is alive and is the server this home started.
+
+    All of it must match: a Thrift server's command line, this home's path in it, and the
+    start time recorded at launch (a recycled pid has another start time). Raises
+    ServerError where /proc is missing: then nothing can be checked, and nothing is done.
+    """
+    if not PROC.is_dir():
+        raise ServerError(
+            f"cannot check that pid {state.pid} is this home's server: {PROC} is not "
+            f"available on this system. The pid file {pid_file()} is kept; stop the server "
+            f"by hand (kill {state.pid}) after checking that it is the Spark Thrift server"
+        )
+    try:
+        cmdline = (PROC / str(state.pid) / "cmdline").read_bytes().decode(errors="replace")
     except OSError:
         return False
-    return THRIFT_CLASS in cmdline
+    if state.home is not None and state.home != str(server_dir()):
+        return False  # a pid file copied from another home
+    if THRIFT_CLASS not in cmdline or str(server_dir()) not in cmdline:
+        return False
+    return state.start_time is None or process_start_time(state.pid) == state.start_time
 
 
 def running_state() -> ServerState | None:
@@ -135,7 +213,7 @@ def running_state() -> ServerState | None:
     state = read_state()
     if state is None:
         return None
-    if _is_our_process(state.pid):
+    if _is_our_process(state):
         return state
     pid_file().unlink(missing_ok=True)
     return None
@@ -194,6 +272,7 @@ def build_command(config: ServerConfig) -> list[str]:
 
 def start(config: ServerConfig) -> ServerState:
     """Start the server and wait until both ports answer."""
+    bind_warning(config.host, config.allow_remote)  # refuses an unsafe bind before anything
     existing = running_state()
     if existing is not None:
         raise AlreadyRunning(existing)
@@ -226,6 +305,8 @@ def start(config: ServerConfig) -> ServerState:
         thrift_port=config.thrift_port,
         connect_port=config.connect_port,
         log=str(log),
+        start_time=process_start_time(process.pid),
+        home=str(server_dir()),
     )
     pid_file().write_text(json.dumps(asdict(state)))
     deadline = time.monotonic() + config.start_timeout
@@ -235,9 +316,8 @@ def start(config: ServerConfig) -> ServerState:
             raise ServerError(
                 f"server died during start (exit {process.returncode}); log {log}:\n{log_tail()}"
             )
-        if port_answers(config.host, config.thrift_port) and port_answers(
-            config.host, config.connect_port
-        ):
+        reach = connect_host(config.host)
+        if port_answers(reach, config.thrift_port) and port_answers(reach, config.connect_port):
             return state
         time.sleep(0.5)
     _terminate(process.pid)
@@ -299,7 +379,7 @@ def stop() -> ServerState | None:
 
 def status(config: ServerConfig) -> dict[str, object]:
     state = running_state()
-    host = state.host if state else config.host
+    host = connect_host(state.host if state else config.host)
     thrift = state.thrift_port if state else config.thrift_port
     connect = state.connect_port if state else config.connect_port
     return {

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
+
+import pytest
 
 from conftest import ServerInfo, cartwheel_cli
 
@@ -95,3 +101,91 @@ def test_server_that_dies_during_start_shows_its_log(tmp_path: Path) -> None:
     assert "server died during start" in proc.stderr
     assert "log " in proc.stderr
     assert not (tmp_path / "server" / "server.pid").exists()
+
+
+def test_a_non_loopback_bind_is_refused(tmp_path: Path) -> None:
+    proc = cartwheel_cli(
+        "server", "start", "--bind", "0.0.0.0", env={"CARTWHEEL_HOME": str(tmp_path)}
+    )
+    assert proc.returncode == 1
+    assert "refusing to bind to 0.0.0.0" in proc.stderr and "--allow-remote" in proc.stderr
+    assert "Spark Connect (which runs arbitrary code" in proc.stderr
+    assert not (tmp_path / "server").exists()  # refused before anything was started
+
+
+def test_allow_remote_binds_with_a_warning(tmp_path: Path) -> None:
+    from cartwheel.server import free_port
+
+    proc = cartwheel_cli(
+        "server",
+        "start",
+        "--bind",
+        "0.0.0.0",
+        "--allow-remote",
+        "--thrift-port",
+        str(free_port()),
+        "--connect-port",
+        str(free_port()),
+        "--driver-memory",
+        "not-a-size",  # dies at once: the warning is what is tested here
+        env={"CARTWHEEL_HOME": str(tmp_path)},
+    )
+    assert proc.stderr.startswith("cartwheel server: WARNING: binding to 0.0.0.0 exposes")
+    assert "server died during start" in proc.stderr  # it did try to start
+
+
+def test_the_connect_address_is_not_the_bind_address(monkeypatch) -> None:
+    from cartwheel.server import ServerConfig
+
+    monkeypatch.setenv("CARTWHEEL_THRIFT_HOST", "spark-master.example.com")
+    monkeypatch.delenv("CARTWHEEL_SERVER_BIND", raising=False)
+    assert ServerConfig.from_env().host == "127.0.0.1"
+    monkeypatch.setenv("CARTWHEEL_SERVER_BIND", "::1")
+    assert ServerConfig.from_env().host == "::1"
+
+
+def lookalike(*args: str) -> subprocess.Popen:
+    """A process whose command line looks like a Thrift server's (it only sleeps)."""
+    code = "import time; time.sleep(120)"
+    return subprocess.Popen([sys.executable, "-c", code, *args])
+
+
+def write_pid_file(home: Path, **state: object) -> Path:
+    path = home / "server" / "server.pid"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    base = {"host": "127.0.0.1", "thrift_port": 1, "connect_port": 2, "log": "x"}
+    path.write_text(json.dumps({**base, **state}))
+    return path
+
+
+@pytest.mark.parametrize("case", ["another_home", "recycled_pid"])
+def test_stop_spares_a_thrift_server_that_is_not_ours(tmp_path: Path, case: str) -> None:
+    from cartwheel.server import THRIFT_CLASS, process_start_time
+
+    home = tmp_path / "home"
+    if case == "another_home":  # a real-looking server of another home
+        proc = lookalike(THRIFT_CLASS, str(tmp_path / "other" / "server"))
+        state = {"pid": proc.pid, "start_time": process_start_time(proc.pid)}
+    else:  # this home's command line, but not the process start recorded (pid reused)
+        proc = lookalike(THRIFT_CLASS, str(home / "server"))
+        state = {"pid": proc.pid, "start_time": process_start_time(proc.pid) - 1}
+    try:
+        write_pid_file(home, **state)
+        out = cartwheel_cli("server", "stop", env={"CARTWHEEL_HOME": str(home)})
+        assert out.returncode == 0 and "not running" in out.stdout
+        time.sleep(0.5)
+        assert proc.poll() is None, "stop killed a process it did not start"
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_stop_where_proc_is_missing_keeps_the_pid_file(tmp_path: Path, monkeypatch) -> None:
+    from cartwheel import server
+
+    monkeypatch.setenv("CARTWHEEL_HOME", str(tmp_path))
+    monkeypatch.setattr(server, "PROC", tmp_path / "no-proc")
+    pid_file = write_pid_file(tmp_path, pid=os.getpid(), start_time=1)
+    with pytest.raises(server.ServerError, match="no-proc is not available"):
+        server.stop()
+    assert pid_file.exists()
