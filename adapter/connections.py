@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dbt.adapters.cartwheel import lock
 from dbt.adapters.cartwheel.session import CartwheelSessionConnectionWrapper
 from dbt.adapters.contracts.connection import Connection
+from dbt.adapters.exceptions.connection import FailedToConnectError
 from dbt.adapters.spark.connections import SparkConnectionManager, SparkCredentials
 from dbt.adapters.spark.session import SessionConnectionWrapper
 
@@ -29,6 +31,12 @@ class CartwheelConnectionManager(SparkConnectionManager):
 
     @classmethod
     def open(cls, connection: Connection) -> Connection:
+        credentials = connection.credentials
+        if getattr(credentials, "method", None) == "session":  # the embedded target
+            try:
+                lock.acquire(lock.home_of(credentials.server_side_parameters or {}))
+            except lock.HomeLocked as exc:
+                raise FailedToConnectError(str(exc)) from None
         connection = super().open(connection)
         if isinstance(connection.handle, SessionConnectionWrapper):
             connection.handle.__class__ = CartwheelSessionConnectionWrapper

@@ -26,9 +26,9 @@
                 using {{ file_format }}
                 options (
                     recursiveFileLookup 'true'
-                    {%- for key, value in options.items() %}, {{ key }} '{{ value }}'{% endfor %}
+                    {%- for key, value in options.items() %}, {{ key }} {{ cartwheel_sql_string(value) }}{% endfor %}
                 )
-                location '{{ raw_location(external.location) }}'
+                location {{ cartwheel_sql_string(raw_location(external.location)) }}
             {%- endset -%}
             {%- do run_query(ddl) -%}
         {%- endif -%}

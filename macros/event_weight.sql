@@ -5,11 +5,12 @@
 {% macro interaction_weight(event_type, rating) -%}
     case {{ event_type }}
     {%- for name, weight in var('event_weights').items() %}
-        when '{{ name }}' then cast({{ weight }} as double)
+        when {{ cartwheel_sql_string(name) }}
+            then cast({{ cartwheel_number(weight, 'event_weights.' ~ name) }} as double)
     {%- endfor %}
         when 'review' then cast(
-            {{ var('event_weights')['purchase'] }} * {{ rating }}
-            / {{ var('review_rating_scale') }} as double
+            {{ cartwheel_number(var('event_weights')['purchase'], 'event_weights.purchase') }}
+            * {{ rating }} / {{ cartwheel_number_var('review_rating_scale') }} as double
         )
         else cast(0 as double)
     end

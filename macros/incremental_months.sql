@@ -1,8 +1,14 @@
 {#-
   Incremental by month, for the lake (`fct_interactions`):
-  a run recomputes every (event_year, event_month) that holds a row from a raw file
-  newer than what `this` has seen for that source, and `insert_overwrite` replaces
-  exactly those partitions. The result equals a full refresh.
+  a run recomputes every (event_year, event_month) that holds a row of a raw file version
+  (source, file modification time) that `this` does not hold in that month, and
+  `insert_overwrite` replaces exactly those partitions. The result equals a full refresh.
+
+  Keyed by month as well as by file version, so a run killed while Spark moved partitions
+  into place (some months replaced, others not, or a partition missing from the metastore)
+  is repaired by the next run: a month that lacks its rows of a file is recomputed. (A
+  single per-source high-water mark would see the newest file as loaded and skip the
+  missing months for good.)
 
   Use inside `{% if is_incremental() %}`: `touched_month_ctes('upstream_cte')` adds two
   CTEs, `in_touched_month('upstream_cte')` is the matching where-condition.
@@ -10,11 +16,12 @@
 {% macro touched_month_ctes(upstream) %}
 seen as (
 
-    select
+    select distinct
         source_system,
-        max(source_file_modified_at) as seen_until
+        source_file_modified_at,
+        event_year,
+        event_month
     from {{ this }}
-    group by source_system
 
 ),
 
@@ -24,11 +31,12 @@ touched_months as (
         {{ upstream }}.event_year,
         {{ upstream }}.event_month
     from {{ upstream }}
-    left join seen
-        on {{ upstream }}.source_system = seen.source_system
-    where
-        seen.seen_until is null
-        or {{ upstream }}.source_file_modified_at > seen.seen_until
+    left anti join seen
+        on
+            {{ upstream }}.source_system = seen.source_system
+            and {{ upstream }}.source_file_modified_at = seen.source_file_modified_at
+            and {{ upstream }}.event_year = seen.event_year
+            and {{ upstream }}.event_month = seen.event_month
 
 ),
 {% endmacro %}

@@ -6,7 +6,7 @@
 {% macro raw_lines(source_name, table_name) -%}
     select
         {{ line_id('_metadata.file_path', 'value') }} as line_id,
-        value as raw_line,
+        make_valid_utf8(value) as raw_line,
         _metadata.file_path as source_file,
         _metadata.file_modification_time as source_file_modified_at
     from {{ source(source_name, table_name) }}
@@ -34,13 +34,15 @@
 {%- endmacro %}
 
 {#-
-  The reject rules every event log shares (first match wins): `case {{ event_reject_rules(n) }}
-  ... end` over a parsed line with `raw_line`, `field_count`, `user_id`, `product_id`,
-  `event_at`, `event_type`, `price_text` and `price`.
+  The reject rules every event log shares (first match wins):
+  `case {{ event_reject_rules(expected_fields) }} ... end` over a parsed line with
+  `raw_line`, `field_count`, `user_id`, `product_id`, `event_at`, `event_type`,
+  `price_text` and `price`; `expected_fields` is a number or a column (the header's).
 -#}
-{% macro event_reject_rules(n_fields) -%}
+{% macro event_reject_rules(expected_fields) -%}
     when trim(raw_line) = '' then 'empty_line'
-    when field_count != {{ n_fields }} then 'wrong_field_count'
+    {{ not_utf8_rule() }}
+    when field_count != {{ expected_fields }} then 'wrong_field_count'
     when user_id is null then 'missing_user_id'
     when product_id is null then 'missing_product_id'
     when event_at is null then 'bad_timestamp'
@@ -48,4 +50,11 @@
         then 'unknown_event_type'
     when price_text is not null and price is null then 'non_numeric_price'
     when price < 0 then 'negative_price'
+{%- endmacro %}
+
+{#- A line that was not valid UTF-8 (a Latin-1 export, say): `raw_lines` turned each bad
+    byte into U+FFFD (so every table stays readable), and the line is rejected rather than
+    loaded with mangled text. -#}
+{% macro not_utf8_rule() -%}
+    when instr(raw_line, '\ufffd') > 0 then 'not_utf8'
 {%- endmacro %}

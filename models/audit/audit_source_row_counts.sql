@@ -3,13 +3,13 @@ with
 
 {% set parsed_sources = [
     ('rees46', 'base_rees46__parsed_events', 'stg_rees46__events', 'rees46_rejected',
-     "raw_line not like 'event_time,%'", [('rees46', 'events')]),
+     'not ' ~ csv_is_header('raw_line', 'event_time'), [('rees46', 'events')]),
     ('amazon_reviews', 'base_amazon__parsed_reviews', 'stg_amazon__reviews',
      'amazon_reviews_rejected', 'true', [('amazon', 'reviews')]),
     ('amazon_meta', 'base_amazon__parsed_products', 'stg_amazon__products',
      'amazon_meta_rejected', 'true', [('amazon', 'meta')]),
     ('interactions', 'base_interactions__parsed_events', 'stg_interactions__events',
-     'interactions_rejected', "raw_line not like 'user_id,%'",
+     'interactions_rejected', 'not ' ~ csv_is_header('raw_line', 'user_id'),
      [('interactions', 'events_csv'), ('interactions', 'events_parquet')]),
 ] %}
 

@@ -45,7 +45,7 @@ measured as (
             / nullif(repeat_buying.n_purchased_pairs, 0),
             0
         ) as repeat_purchase_share,
-        {{ var('ml_repeat_purchase_threshold') }} as repeat_purchase_threshold
+        {{ cartwheel_number_var('ml_repeat_purchase_threshold') }} as repeat_purchase_threshold
     from repeat_buying
     cross join purchases
 

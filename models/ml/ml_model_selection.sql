@@ -25,7 +25,7 @@ ranked as (
     from validation
     where
         population = 'all'
-        and k = {{ var('top_k') }}
+        and k = {{ cartwheel_number_var('top_k') }}
         and ndcg_at_k is not null
 
 ),
@@ -39,7 +39,7 @@ final as (
         ndcg_at_k as validation_ndcg_at_k,
         precision_at_k as validation_precision_at_k,
         n_users as validation_users,
-        {{ var('top_k') }} as k
+        {{ cartwheel_number_var('top_k') }} as k
     from ranked
     where selection_rank = 1
 

@@ -71,8 +71,8 @@ final as (
         coalesce(runs.trained_at, run.trained_at) as trained_at,
         runs.backend,
         coalesce(metrics.params, to_json(named_struct(
-            'seed', {{ var('random_seed') }},
-            'top_k', {{ var('top_k') }}
+            'seed', {{ cartwheel_number_var('random_seed') }},
+            'top_k', {{ cartwheel_number_var('top_k') }}
         ))) as params,
         split.first_event_at as train_start_at,
         split.cutoff_at,

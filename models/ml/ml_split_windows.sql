@@ -31,7 +31,7 @@ test_cutoff as (
                 unix_seconds(first_event_at)
                 + cast(
                     (unix_seconds(last_event_at) - unix_seconds(first_event_at))
-                    * (1 - {{ var('ml_holdout_fraction') }}) as bigint
+                    * (1 - {{ cartwheel_number_var('ml_holdout_fraction') }}) as bigint
                 )
             ) as cutoff_at,
         {% endif %}
@@ -60,7 +60,7 @@ windows as (
         0 as fold,
         timestamp_seconds(
             unix_seconds(cutoff_at)
-            - cast(span_seconds * {{ var('ml_validation_fraction') }} as bigint)
+            - cast(span_seconds * {{ cartwheel_number_var('ml_validation_fraction') }} as bigint)
         ) as cutoff_at,
         cutoff_at as holdout_end_at
     from test_cutoff

@@ -475,3 +475,25 @@ def test_default_out_is_raw_root(
     assert cli.main(["generate", "--interactions", "300", "--months", "1", "--quiet"]) == 0
     assert (tmp_path / "raw" / "rees46" / "events-2023-01.csv.gz").is_file()
     assert str(tmp_path / "raw") in capsys.readouterr().out
+
+
+def test_refuses_to_start_without_room_on_the_disk(tmp_path: Path, monkeypatch, capsys) -> None:
+    import shutil
+
+    out = tmp_path / "new" / "raw"
+    free = shutil.disk_usage(tmp_path).free
+    # keep all but 1 GiB of this disk free: 100M interactions (about 2.6 GiB) cannot fit
+    monkeypatch.setenv("CARTWHEEL_MIN_FREE_BYTES", str(free - 2**30))
+    code = cli.main(["generate", "--interactions", "100M", "--out", str(out), "--quiet"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert re.search(r"100,000,000 interactions need about 2,6\d\d MiB", err), err
+    assert f"free on the disk of {tmp_path}" in err
+    assert not out.exists(), "nothing is written when there is no room"
+    # a small shop still fits
+    assert (
+        cli.main(
+            ["generate", "--interactions", "300", "--months", "1", "--out", str(out), "--quiet"]
+        )
+        == 0
+    )

@@ -1,8 +1,13 @@
-"""The landing lake: adding a month rewrites only its partitions; incremental = full refresh."""
+"""The landing lake: adding a month rewrites only its partitions; incremental = full refresh,
+even after a run killed mid-way; a second run on the same home is refused while one runs."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import time
 from datetime import date
 from pathlib import Path
 
@@ -10,15 +15,66 @@ import pandas as pd
 import pytest
 
 from cartwheel.generate import generate_shop
-from conftest import local_table, run_dbt
+from conftest import BIN, ROOT, local_table, run_dbt
 
 SCHEMA = "t_lake"
 LAST_MONTH = "2023-04"
 
 
 def lake_files(home: Path) -> dict[str, float]:
+    """The table's data files (Spark ignores folders starting with `.` or `_`)."""
     lake = home / "warehouse" / f"{SCHEMA}.db" / "fct_interactions"
-    return {str(p.relative_to(lake)): p.stat().st_mtime for p in lake.rglob("*.parquet")}
+    files = {str(p.relative_to(lake)): p.stat().st_mtime for p in lake.rglob("*.parquet")}
+    return {f: t for f, t in files.items() if not any(part[0] in "._" for part in f.split("/"))}
+
+
+def dbt_process(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen:
+    """`dbt run --select +fct_interactions` in its own process group, output to `log`."""
+    command = [str(BIN / "dbt"), "run", "--select", "+fct_interactions", *args]
+    command += ["--target", "local", "--target-path", str(log.parent / "target")]
+    return subprocess.Popen(
+        command,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False", **env},
+        start_new_session=True,
+    )
+
+
+def wait_for(log: Path, text: str, proc: subprocess.Popen, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in log.read_text():
+        assert proc.poll() is None, f"dbt ended before {text!r}:\n{log.read_text()[-3000:]}"
+        assert time.monotonic() < deadline, f"no {text!r} within {timeout}s"
+        time.sleep(0.1)
+
+
+def kill_mid_way_and_try_a_second_run(env: dict[str, str], home: Path, logs: Path) -> None:
+    """Start an incremental run, show a second run is refused, kill the first in the lake."""
+    first = dbt_process(env, logs / "killed.log")
+    try:
+        wait_for(logs / "killed.log", "START hook", first)  # the lock is held by then
+        holder = (home / "dbt.lock").read_text()
+        assert holder.startswith(f"pid {first.pid}"), holder
+        second = subprocess.run(
+            [str(BIN / "dbt"), "run", "--select", "stg_rees46__events", "--target", "local",
+             "--target-path", str(logs / "second")],
+            capture_output=True, text=True, cwd=ROOT, timeout=300,
+            env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False", **env},
+        )  # fmt: skip
+        assert second.returncode != 0
+        assert f"{home / 'dbt.lock'} is locked by pid {first.pid}" in second.stdout, second.stdout
+
+        wait_for(logs / "killed.log", "START sql incremental model t_lake.fct_interactions", first)
+        time.sleep(0.5)
+        os.killpg(first.pid, signal.SIGKILL)  # dbt and its Spark JVM, mid-way in the lake
+        first.wait(timeout=60)
+    finally:
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGKILL)
+    killed = (logs / "killed.log").read_text()
+    assert "OK created sql incremental model t_lake.fct_interactions" not in killed
 
 
 def sorted_events(home: Path) -> pd.DataFrame:
@@ -41,7 +97,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def test_new_month_rewrites_only_its_partitions_and_matches_full_refresh(
-    shop: tuple[Path, Path], cartwheel_home: Path
+    shop: tuple[Path, Path], cartwheel_home: Path, tmp_path: Path
 ) -> None:
     raw, later = shop
     env = {"CARTWHEEL_RAW_ROOT": str(raw), "CARTWHEEL_SCHEMA": SCHEMA}
@@ -54,6 +110,7 @@ def test_new_month_rewrites_only_its_partitions_and_matches_full_refresh(
     for folder in later.iterdir():  # a new month of raw data arrives
         for path in folder.iterdir():
             shutil.copy(path, raw / folder.name / path.name)
+    kill_mid_way_and_try_a_second_run(env, cartwheel_home, tmp_path)
     incremental = run_dbt("run", "--select", "+fct_interactions", env=env)
     assert incremental.returncode == 0, incremental.output[-5000:]
     after = lake_files(cartwheel_home)

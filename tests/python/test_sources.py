@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import shutil
 from pathlib import Path
 
@@ -21,10 +22,53 @@ SOURCE_MODELS = "+audit_source_row_counts +fct_interactions"
 CAUTIOUS = ("--indirect-selection", "cautious")
 
 
+HEADER = "user_id,item_id,event_type,event_time,price,category,quantity,order_id"
+
+
+def add_odd_drops(root: Path) -> None:
+    """What real drops contain: each either loads correctly or is rejected with a reason."""
+    drops = root / "interactions"
+    # an Instacart-style export: a subset of the columns, in another order
+    (drops / "instacart.csv").write_text(
+        "user_id,item_id,event_type,event_time,order_id,quantity\n"
+        "ic1,P010,purchase,2023-12-07 10:00:00,o77,2\n"
+        "ic2,P011,view,2023-12-07 11:00:00,,\n"
+    )
+    (drops / "bom_crlf.csv").write_bytes(
+        f"\ufeff{HEADER}\r\nbom1,P020,view,2023-12-08 10:00:00,3.00,toys,,\r\n".encode()
+        + b"bom2,P021,purchase,2023-12-08 11:00:00,4.00,toys,1,o5\r\n"
+    )
+    (drops / "latin1.csv").write_bytes(
+        f"{HEADER}\nlat1,P030,view,2023-12-09 10:00:00,3.00,caf\xe9s,,\n"
+        "lat2,P031,view,2023-12-09 10:00:00,3.00,teas,,\n".encode("latin-1")
+    )
+    (drops / "header_only.csv").write_text(HEADER + "\n")
+    (drops / "zero_bytes.csv").write_bytes(b"")
+    # the same REES46 file dropped twice under two names, and one with reordered columns
+    shutil.copy(REES46_SAMPLE, root / "rees46" / "2019-Oct-copy.csv.gz")
+    (root / "rees46" / "reordered.csv").write_text(
+        "user_id,product_id,event_time,event_type,price,category_id,category_code,brand,"
+        "user_session\n"
+        "541312140,44600062,2019-10-30 00:00:00 UTC,view,35.79,2103807459595387724,,"
+        "shiseido,72d76fde-8bb3-4e00-8c23-a032dfed738c\n"
+    )
+    big = {
+        "rating": 3.0,
+        "title": "Long",
+        "text": "x" * 10_000_000,
+        "asin": "B009",
+        "parent_asin": "P009",
+        "user_id": "AUbig",
+        "timestamp": 1700300000000,
+    }
+    (root / "amazon_reviews" / "big_line.jsonl").write_text(json.dumps(big) + "\n")
+
+
 @pytest.fixture(scope="module")
 def raw_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Hand-written fixtures (good and bad lines), the real REES46 sample, a Parquet log."""
-    root = tmp_path_factory.mktemp("raw")
+    """Hand-written fixtures (good and bad lines), the real REES46 sample, a Parquet log,
+    odd drops; under a path with a quote, a space and a non-ASCII letter (it reaches SQL)."""
+    root = tmp_path_factory.mktemp("raw") / "drops of o'brien é"
     shutil.copytree(FIXTURES, root, dirs_exist_ok=True)
     (root / "rees46").mkdir()
     shutil.copy(REES46_SAMPLE, root / "rees46")
@@ -41,6 +85,7 @@ def raw_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with gzip.open(root / "interactions" / "more.csv.gz", "wt") as out:
         out.write("user_id,item_id,event_type,event_time,price,category,quantity,order_id\n")
         out.write("gz1,P002,purchase,2023-12-05 12:00:00,4.50,beauty,3,o9\n")
+    add_odd_drops(root)
     return root
 
 
@@ -59,16 +104,21 @@ def table(home: Path, name: str) -> pd.DataFrame:
 def test_every_source_reconciles(built: Path) -> None:
     counts = table(built, "audit_source_row_counts").set_index("source_name")
     assert counts["is_reconciled"].all()
-    assert counts.loc["rees46", "raw_rows"] == 5019  # the real sample, as SOURCE.txt says
-    assert counts.loc["rees46", "duplicate_rows"] == 3  # exact duplicate lines in the sample
+    # the real sample (5,019 lines, as SOURCE.txt says) twice, and one reordered line
+    assert counts.loc["rees46", "raw_rows"] == 5019 * 2 + 1
+    # 3 exact duplicate lines in the sample, and the whole second copy
+    assert counts.loc["rees46", "duplicate_rows"] == 3 + 5019
+    assert counts.loc["rees46", "staged_rows"] == 5019 - 3 + 1
     assert counts.loc["amazon_reviews"].to_dict() == {
-        "raw_rows": 8,
-        "staged_rows": 3,
+        "raw_rows": 8 + 1,
+        "staged_rows": 3 + 1,
         "duplicate_rows": 1,
         "rejected_rows": 4,
         "is_reconciled": True,
     }
-    assert counts.loc["interactions", "raw_rows"] == 9 + 3 + 1
+    # events.csv 9, the Parquet log 3, more.csv.gz 1, instacart 2, bom_crlf 2, latin1 2
+    assert counts.loc["interactions", "raw_rows"] == 9 + 3 + 1 + 2 + 2 + 2
+    assert counts.loc["interactions", "rejected_rows"] == 6 + 1 + 1  # + pq3, lat1
 
 
 @pytest.mark.parametrize(
@@ -89,6 +139,7 @@ def test_every_source_reconciles(built: Path) -> None:
                 "negative_price",
                 "wrong_field_count",
                 "missing_user_id",
+                "not_utf8",
             },
         ),
     ],
@@ -120,6 +171,27 @@ def test_values_are_normalised(built: Path) -> None:
     assert set(rees46["category"]) >= {"electronics", "unknown"}
 
 
+def test_odd_drops_load_by_name_or_are_rejected(built: Path) -> None:
+    events = table(built, "fct_interactions").set_index("user_id")
+    # read by header name: the Instacart-style subset in another order
+    assert events.loc["ic1", "order_id"] == "o77" and events.loc["ic1", "quantity"] == 2
+    assert events.loc["ic1", "product_id"] == "P010" and events.loc["ic2", "quantity"] == 1
+    assert pd.isna(events.loc["ic1", "price"])
+    # byte-order mark and CRLF: clean ids and values
+    assert events.loc["bom1", "category"] == "toys" and events.loc["bom2", "order_id"] == "o5"
+    # Latin-1: the line with a non-UTF-8 byte is rejected, the ASCII line loads
+    assert "lat2" in events.index and "lat1" not in events.index
+    rejected = table(built, "interactions_rejected").set_index("reject_reason")
+    assert rejected.loc["not_utf8", "source_file"].endswith("latin1.csv")
+    # REES46 columns in another order, read by name
+    reordered = events.loc["541312140"]
+    reordered = reordered[reordered["event_at"].astype(str).str.startswith("2019-10-30")]
+    assert reordered["product_id"].tolist() == ["44600062"]
+    assert float(reordered["price"].iloc[0]) == 35.79
+    # a 10 MB JSONL line loads
+    assert events.loc["AUbig", "product_id"] == "P009"
+
+
 def test_lake_is_partitioned_parquet(built: Path) -> None:
     lake = built / "warehouse" / f"{SCHEMA}.db" / "fct_interactions"
     partitions = {p.relative_to(lake).as_posix() for p in lake.glob("*/*") if p.is_dir()}
@@ -143,11 +215,34 @@ def test_a_file_of_garbage_fails_naming_the_file(tmp_path: Path, cartwheel_home:
     (tmp_path / "rees46").mkdir()
     shutil.copy(REES46_SAMPLE, tmp_path / "rees46")
     (tmp_path / "rees46" / "garbage.csv").write_text("this is not\na csv file;;\n\x00\x01\n")
+    (tmp_path / "interactions").mkdir()
+    (tmp_path / "interactions" / "no_item.csv").write_text(  # a required column is missing
+        "user_id,event_type,event_time,order_id\nx1,purchase,2023-12-07 10:00:00,o1\n"
+        "x2,view,2023-12-07 10:00:00,\n"
+    )
     env = {"CARTWHEEL_RAW_ROOT": str(tmp_path), "CARTWHEEL_SCHEMA": "t_sources_garbage"}
-    result = run_dbt("build", "--select", "+rees46_rejected", env=env)
+    result = run_dbt("build", "--select", "+rees46_rejected +interactions_rejected", env=env)
     assert result.returncode == 1
     assert "rees46: no line of these files could be read" in result.output
     assert "garbage.csv (3 lines" in result.output
+    assert "no_item.csv (2 lines, e.g. missing_column:item_id)" in result.output
     assert "2019-Oct.csv.gz" not in result.output.split("no line of these files")[1][:300]
     rejected = local_table(cartwheel_home, "rees46_rejected", "t_sources_garbage")
     assert len(rejected) == 3  # kept, not lost
+    rejected = local_table(cartwheel_home, "interactions_rejected", "t_sources_garbage")
+    assert set(rejected["reject_reason"]) == {"missing_column:item_id"} and len(rejected) == 2
+
+
+def test_corrupt_files_fail_naming_them(tmp_path: Path) -> None:
+    (tmp_path / "rees46").mkdir()
+    data = REES46_SAMPLE.read_bytes()
+    (tmp_path / "rees46" / "truncated.csv.gz").write_bytes(data[: len(data) // 2])
+    (tmp_path / "interactions").mkdir()
+    (tmp_path / "interactions" / "broken.parquet").write_bytes(b"PAR1" + b"\0" * 64 + b"x")
+    env = {"CARTWHEEL_RAW_ROOT": str(tmp_path), "CARTWHEEL_SCHEMA": "t_sources_corrupt"}
+    result = run_dbt(
+        "run", "--select", "base_rees46__parsed_events base_interactions__parsed_events", env=env
+    )
+    assert result.returncode == 1
+    for name in ("rees46/truncated.csv.gz", "interactions/broken.parquet"):
+        assert f"Encountered error while reading file file://{tmp_path}/{name}" in result.output

@@ -84,11 +84,11 @@ flagged as (
     select
         *,
         descending_rank <= cast(
-            ceil(n_products * {{ var('popularity_head_product_share') }}) as bigint
+            ceil(n_products * {{ cartwheel_number_var('popularity_head_product_share') }}) as bigint
         ) as is_head_product,
         total_interactions > 0
         and cumulative_interactions >= (
-            total_interactions * {{ var('popularity_target_interaction_share') }}
+            total_interactions * {{ cartwheel_number_var('popularity_target_interaction_share') }}
         ) as has_reached_target
     from ranked
 

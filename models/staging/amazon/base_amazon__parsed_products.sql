@@ -54,6 +54,7 @@ final as (
         try_cast(price_text as decimal(12, 2)) as price,
         case
             when trim(raw_line) = '' then 'empty_line'
+            {{ not_utf8_rule() }}
             when not is_json_object then 'malformed_json'
             when product_id is null then 'missing_product_id'
             when price_text is not null and try_cast(price_text as decimal(12, 2)) is null

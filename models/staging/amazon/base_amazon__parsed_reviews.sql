@@ -57,6 +57,7 @@ final as (
         *,
         case
             when trim(raw_line) = '' then 'empty_line'
+            {{ not_utf8_rule() }}
             when not is_json_object then 'malformed_json'
             when user_id is null then 'missing_user_id'
             when product_id is null then 'missing_product_id'

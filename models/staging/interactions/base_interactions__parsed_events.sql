@@ -1,5 +1,7 @@
 -- Every line of the interaction log (CSV lines and Parquet rows), parsed, with the reason
--- it is rejected (if it is). Parquet rows keep a JSON rendering as their raw line.
+-- it is rejected (if it is). CSV files are read by their header's column names (any
+-- order, optional columns may be absent), as Parquet files by their schema. Parquet rows
+-- keep a JSON rendering as their raw line.
 with
 
 csv_lines as (
@@ -8,21 +10,30 @@ csv_lines as (
 
 ),
 
-csv_fields as (
+csv_fields as {{ csv_by_header(
+    'csv_lines',
+    marker='user_id',
+    columns=['user_id', 'item_id', 'event_type', 'event_time', 'price', 'category',
+             'quantity', 'order_id'],
+    required=['user_id', 'item_id', 'event_type', 'event_time'],
+) }},
+
+csv_rows as (
 
     select
         line_id,
         raw_line,
         source_file,
         source_file_modified_at,
-        {{ csv_field_count('raw_line') }} as field_count,
-        from_csv(
-            raw_line,
-            'user_id string, item_id string, event_type string, event_time string, '
-            || 'price string, category string, quantity string, order_id string'
+        field_count,
+        header_field_count,
+        missing_columns,
+        named_struct(
+            'user_id', user_id, 'item_id', item_id, 'event_type', event_type,
+            'event_time', event_time, 'price', price, 'category', category,
+            'quantity', quantity, 'order_id', order_id
         ) as f
-    from csv_lines
-    where raw_line not like 'user_id,%'
+    from csv_fields
 
 ),
 
@@ -45,6 +56,8 @@ parquet_rows as (
         source_file,
         source_file_modified_at,
         8 as field_count,
+        8 as header_field_count,
+        '' as missing_columns,
         f
     from parquet_records
 
@@ -52,7 +65,7 @@ parquet_rows as (
 
 unioned as (
 
-    select * from csv_fields
+    select * from csv_rows
     union all
     select * from parquet_rows
 
@@ -66,6 +79,8 @@ typed as (
         unioned.source_file,
         unioned.source_file_modified_at,
         unioned.field_count,
+        unioned.header_field_count,
+        unioned.missing_columns,
         {{ clean_string('f.user_id') }} as user_id,
         {{ clean_string('f.item_id') }} as product_id,
         lower({{ clean_string('f.event_type') }}) as event_type,
@@ -85,7 +100,8 @@ final as (
     select
         *,
         case
-            {{ event_reject_rules(8) }}
+            {{ csv_header_reject_rules() }}
+            {{ event_reject_rules('header_field_count') }}
             when quantity_text is not null and (quantity is null or quantity <= 0)
                 then 'bad_number'
         end as reject_reason
