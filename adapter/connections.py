@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from dbt.adapters.cartwheel import lock
@@ -10,6 +12,7 @@ from dbt.adapters.contracts.connection import Connection
 from dbt.adapters.exceptions.connection import FailedToConnectError
 from dbt.adapters.spark.connections import SparkConnectionManager, SparkCredentials
 from dbt.adapters.spark.session import SessionConnectionWrapper
+from dbt_common.exceptions import DbtRuntimeError
 
 
 @dataclass
@@ -26,8 +29,35 @@ class CartwheelCredentials(SparkCredentials):
         return (*super()._connection_keys(), "method", "connect_url")
 
 
+def is_transport_failure(exc: BaseException | None) -> bool:
+    """True for a lost or refused connection to the Thrift server (not a SQL error)."""
+    from thrift.transport.TTransport import TTransportException
+
+    return isinstance(exc, TTransportException | OSError | EOFError)
+
+
+def server_gone(credentials: SparkCredentials, exc: BaseException) -> str:
+    return (
+        f"the Spark Thrift server at {credentials.host}:{credentials.port} is gone "
+        f"({type(exc).__name__}: {exc}). Start it again (`cartwheel server start`, or the "
+        "cluster's server) and run `dbt retry` to finish what this run did not"
+    )
+
+
 class CartwheelConnectionManager(SparkConnectionManager):
     TYPE = "cartwheel"
+
+    @contextmanager
+    def exception_handler(self, sql: str) -> Iterator[None]:
+        """dbt-spark's handler, but a server that went away is named as such."""
+        try:
+            with super().exception_handler(sql):
+                yield
+        except DbtRuntimeError as exc:
+            cause = exc.__context__
+            if is_transport_failure(cause):
+                raise DbtRuntimeError(server_gone(self.profile.credentials, cause)) from cause
+            raise
 
     @classmethod
     def open(cls, connection: Connection) -> Connection:
@@ -37,7 +67,13 @@ class CartwheelConnectionManager(SparkConnectionManager):
                 lock.acquire(lock.home_of(credentials.server_side_parameters or {}))
             except lock.HomeLocked as exc:
                 raise FailedToConnectError(str(exc)) from None
-        connection = super().open(connection)
+        try:
+            connection = super().open(connection)
+        except FailedToConnectError as exc:
+            cause = exc.__cause__
+            if getattr(credentials, "method", None) == "thrift" and is_transport_failure(cause):
+                raise FailedToConnectError(server_gone(credentials, cause)) from cause
+            raise
         if isinstance(connection.handle, SessionConnectionWrapper):
             connection.handle.__class__ = CartwheelSessionConnectionWrapper
         return connection

@@ -81,6 +81,13 @@ def spark_server(cartwheel_home: Path) -> Iterator[ServerInfo]:
     from cartwheel import server
 
     info = ServerInfo("127.0.0.1", server.free_port(), server.free_port())
+    start_server(info)
+    yield info
+    stopped = cartwheel_cli("server", "stop")
+    assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+
+
+def start_server(info: ServerInfo) -> None:
     proc = cartwheel_cli(
         "server",
         "start",
@@ -92,9 +99,6 @@ def spark_server(cartwheel_home: Path) -> Iterator[ServerInfo]:
         "2g",
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    yield info
-    stopped = cartwheel_cli("server", "stop")
-    assert stopped.returncode == 0, stopped.stdout + stopped.stderr
 
 
 def cartwheel_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -175,11 +179,47 @@ def built_local(cartwheel_home: Path) -> DbtResult:
 
 
 @pytest.fixture(scope="session")
-def built_thrift(spark_server: ServerInfo) -> DbtResult:
-    """`dbt build` against the test server, once per test session."""
-    result = run_dbt("build", target="thrift", env=spark_server.env)
-    assert result.returncode == 0, result.output[-5000:]
-    return result
+def built_thrift(spark_server: ServerInfo, cartwheel_home: Path) -> DbtResult:
+    """`dbt build` against the test server, once per test session, through a fault.
+
+    The server is killed (SIGKILL, as a crash) while the build writes the lake; the build
+    must fail saying the server is gone. The server is started again and `dbt retry`
+    finishes the build. The result holds the output of both runs and every node's final
+    status (the first run's successes and the retry's results); test_pipeline compares
+    the marts with the uninterrupted local build.
+    """
+    import signal
+    import time
+
+    target_path = ROOT / "target" / "pytest-thrift"
+    log = cartwheel_home / "thrift-build.log"
+    command = [str(BIN / "dbt"), "build", "--target", "thrift", "--target-path", str(target_path)]
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False", "PYTHONUNBUFFERED": "1"}
+    with log.open("w") as out:
+        build = subprocess.Popen(
+            command, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env={**env, **spark_server.env}
+        )
+    started = "START sql incremental model cartwheel.fct_interactions"
+    deadline = time.monotonic() + 900
+    while started not in log.read_text() and build.poll() is None:
+        assert time.monotonic() < deadline, "the build never reached the lake"
+        time.sleep(0.2)
+    time.sleep(1.0)
+    pid = json.loads((cartwheel_home / "server" / "server.pid").read_text())["pid"]
+    os.killpg(pid, signal.SIGKILL)  # the server crashes mid-node
+    build.wait(timeout=900)
+    output = log.read_text()
+    assert build.returncode != 0, output[-3000:]
+    gone = f"the Spark Thrift server at {spark_server.host}:{spark_server.thrift_port} is gone"
+    assert gone in output, output[-5000:]
+    first = json.loads((target_path / "run_results.json").read_text())
+
+    start_server(spark_server)
+    retry = run_dbt("retry", target="thrift", env=spark_server.env)
+    assert retry.returncode == 0, retry.output[-5000:]
+    done = [r for r in first["results"] if r["status"] in ("success", "pass")]
+    results = {"results": done + retry.run_results.get("results", [])}
+    return DbtResult(retry.returncode, output + retry.output, results)
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@ even after a run killed mid-way; a second run on the same home is refused while 
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import signal
@@ -37,7 +38,12 @@ def dbt_process(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen:
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
         cwd=ROOT,
-        env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False", **env},
+        env={
+            **os.environ,
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+            "PYTHONUNBUFFERED": "1",  # each line in the log as dbt writes it
+            **env,
+        },
         start_new_session=True,
     )
 
@@ -50,22 +56,14 @@ def wait_for(log: Path, text: str, proc: subprocess.Popen, timeout: float = 300)
         time.sleep(0.1)
 
 
-def kill_mid_way_and_try_a_second_run(env: dict[str, str], home: Path, logs: Path) -> None:
-    """Start an incremental run, show a second run is refused, kill the first in the lake."""
+def kill_mid_way(env: dict[str, str], home: Path, logs: Path) -> None:
+    """Start an incremental run, check it holds the home's lock, kill it in the lake."""
     first = dbt_process(env, logs / "killed.log")
     try:
         wait_for(logs / "killed.log", "START hook", first)  # the lock is held by then
-        holder = (home / "dbt.lock").read_text()
-        assert holder.startswith(f"pid {first.pid}"), holder
-        second = subprocess.run(
-            [str(BIN / "dbt"), "run", "--select", "stg_rees46__events", "--target", "local",
-             "--target-path", str(logs / "second")],
-            capture_output=True, text=True, cwd=ROOT, timeout=300,
-            env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False", **env},
-        )  # fmt: skip
-        assert second.returncode != 0
-        assert f"{home / 'dbt.lock'} is locked by pid {first.pid}" in second.stdout, second.stdout
-
+        assert (home / "dbt.lock").read_text().startswith(f"pid {first.pid} ")
+        with (home / "dbt.lock").open() as lock, pytest.raises(BlockingIOError):
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         wait_for(logs / "killed.log", "START sql incremental model t_lake.fct_interactions", first)
         time.sleep(0.5)
         os.killpg(first.pid, signal.SIGKILL)  # dbt and its Spark JVM, mid-way in the lake
@@ -75,6 +73,24 @@ def kill_mid_way_and_try_a_second_run(env: dict[str, str], home: Path, logs: Pat
             os.killpg(first.pid, signal.SIGKILL)
     killed = (logs / "killed.log").read_text()
     assert "OK created sql incremental model t_lake.fct_interactions" not in killed
+
+
+def second_run_is_refused(env: dict[str, str], home: Path, logs: Path) -> None:
+    """While another process holds the home's lock, a dbt run fails at once naming it."""
+    with (home / "dbt.lock").open("a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # free again: the killed run let go
+        lock.seek(0)
+        lock.truncate()
+        lock.write("pid 4242 (a run started elsewhere)\n")
+        lock.flush()
+        second = subprocess.run(
+            [str(BIN / "dbt"), "run", "--select", "stg_rees46__events", "--target", "local",
+             "--target-path", str(logs / "second")],
+            capture_output=True, text=True, cwd=ROOT, timeout=300,
+            env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False", **env},
+        )  # fmt: skip
+    assert second.returncode != 0
+    assert f"{home / 'dbt.lock'} is locked by pid 4242" in second.stdout, second.stdout[-3000:]
 
 
 def sorted_events(home: Path) -> pd.DataFrame:
@@ -110,7 +126,8 @@ def test_new_month_rewrites_only_its_partitions_and_matches_full_refresh(
     for folder in later.iterdir():  # a new month of raw data arrives
         for path in folder.iterdir():
             shutil.copy(path, raw / folder.name / path.name)
-    kill_mid_way_and_try_a_second_run(env, cartwheel_home, tmp_path)
+    kill_mid_way(env, cartwheel_home, tmp_path)
+    second_run_is_refused(env, cartwheel_home, tmp_path)
     incremental = run_dbt("run", "--select", "+fct_interactions", env=env)
     assert incremental.returncode == 0, incremental.output[-5000:]
     after = lake_files(cartwheel_home)

@@ -213,3 +213,19 @@ def test_mlflow_holds_every_model_of_the_build(
         parents.add(tracked.tags["mlflow.parentRunId"])
     (parent,) = parents
     assert client.get_run(parent).data.tags["cartwheel.run_id"] == last["run_id"].iloc[0]
+
+
+def test_thrift_build_resumed_after_a_server_crash_equals_the_local_build(
+    built_local: DbtResult, built_thrift: DbtResult, spark_server: ServerInfo, cartwheel_home: Path
+) -> None:
+    """The thrift build lost its server mid-way and `dbt retry` finished it (conftest):
+    every mart has the rows of the uninterrupted local build of the same raw data."""
+    assert "is gone" in built_thrift.output and "cartwheel server start" in built_thrift.output
+    marts = sorted(p.stem for p in (ROOT / "models" / "marts").rglob("*.sql"))
+    assert len(marts) >= 10
+    for mart in marts:
+        local = len(local_table(cartwheel_home, mart))
+        thrift = int(
+            thrift_query(spark_server, f"select count(*) from cartwheel.{mart}").iloc[0, 0]
+        )
+        assert (mart, thrift) == (mart, local)
