@@ -15,7 +15,8 @@ DOCS_PORT ?= 8080
 STAMP := $(VENV)/.installed
 
 .PHONY: setup demo test lint ruff sqlfluff check pytest docs docs-generate \
-        dbt-build-thrift slim-state server-start server-stop clean bench-quality bench-speed tune
+        dbt-build-thrift slim-state server-start server-stop clean bench-quality bench-speed tune \
+        dashboard dashboard-screenshots
 
 setup: $(STAMP)
 
@@ -67,6 +68,15 @@ bench-speed: setup
 ## Build the docs site and serve it on 127.0.0.1:$(DOCS_PORT).
 docs: setup
 	$(BIN)/python -m cartwheel.docs --port $(DOCS_PORT)
+
+## The Streamlit dashboard over the marts, on 127.0.0.1 (DASHBOARD_PORT, default 8501).
+DASHBOARD_PORT ?= 8501
+dashboard: setup
+	$(BIN)/cartwheel dashboard --port $(DASHBOARD_PORT)
+
+## The README's dashboard screenshots (docs/dashboard/), from the marts of $$CARTWHEEL_HOME.
+dashboard-screenshots: setup
+	$(BIN)/python -m cartwheel.dashboard.screenshots --out docs/dashboard
 
 docs-generate: setup
 	$(BIN)/python -m cartwheel.docs --no-serve

@@ -49,6 +49,24 @@ def _server(args: argparse.Namespace) -> int:
     return 0 if info["running"] else 3
 
 
+def _dashboard(args: argparse.Namespace) -> int:
+    """Serve the Streamlit dashboard on 127.0.0.1 (the marts of the profile's target)."""
+    import subprocess
+    from pathlib import Path
+
+    app = Path(__file__).resolve().parent / "dashboard" / "app.py"
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(app),
+        "--server.address", "127.0.0.1", "--server.port", str(args.port),
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    print(f"cartwheel dashboard: http://127.0.0.1:{args.port} (Ctrl-C stops it)", flush=True)
+    try:
+        return subprocess.call(command)
+    except KeyboardInterrupt:
+        return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cartwheel", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -71,6 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument("--driver-memory", help="default 4g (CARTWHEEL_SERVER_MEMORY)")
     srv.add_argument("--cores", help="local[N] cores, default * (CARTWHEEL_SERVER_CORES)")
     srv.set_defaults(handler=_server)
+
+    dash = commands.add_parser("dashboard", help="the Streamlit dashboard over the marts")
+    dash.add_argument("--port", type=int, default=8501, help="default 8501 (on 127.0.0.1)")
+    dash.set_defaults(handler=_dashboard)
 
     _add_extra_commands(commands)
     return parser

@@ -222,6 +222,42 @@ def built_thrift(spark_server: ServerInfo, cartwheel_home: Path) -> DbtResult:
     return DbtResult(retry.returncode, output + retry.output, results)
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 20_000
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory: pytest.TempPathFactory):
+    """Debian's Chromium, headless, with a fresh user-data-dir (docs site, dashboard)."""
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: run `bash scripts/ensure-chromium.sh`"
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_ARGS,
+            headless=True,
+            viewport={"width": 1400, "height": 900},
+            device_scale_factor=2,
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        try:
+            yield context
+        finally:
+            context.close()
+
+
 @pytest.fixture(scope="session")
 def spark():
     """One classic local SparkSession for tests of the `ml/` package (no Hive, no dbt)."""

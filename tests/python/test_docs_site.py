@@ -13,11 +13,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, sync_playwright
+from playwright.sync_api import BrowserContext, Page
 
 from cartwheel.docs import serve
 from conftest import ROOT, run_dbt
@@ -29,19 +28,7 @@ TREE_MODELS = ("dim_users", "fct_interactions", "ml_recommendations")
 REQUIRED_TREE_MODELS = ("dim_users", "fct_interactions")
 PROJECT = "cartwheel"
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOT = ROOT / "target" / "docs-lineage.png"
-TIMEOUT_MS = 20_000
 GRAPH_TYPES = {"model", "seed", "snapshot", "source"}
 
 # dbt-docs draws its lineage with cytoscape into <div id="cy">; cytoscape keeps the
@@ -136,26 +123,6 @@ def docs_site(built_local) -> Iterator[DocsSite]:
     finally:
         server.shutdown()
         server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
-    """Debian's Chromium, headless, with a fresh user-data-dir."""
-    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: run `bash scripts/ensure-chromium.sh`"
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=str(CHROMIUM),
-            args=CHROMIUM_ARGS,
-            headless=True,
-            viewport={"width": 1400, "height": 900},
-            device_scale_factor=2,
-        )
-        context.set_default_timeout(TIMEOUT_MS)
-        try:
-            yield context
-        finally:
-            context.close()
 
 
 @pytest.fixture

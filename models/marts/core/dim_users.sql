@@ -93,7 +93,11 @@ final as (
         m_score,
         {{ rfm_segment('r_score', 'f_score', 'm_score') }} as rfm_segment,
         (
-            (revenue > 0 and revenue_percentile >= {{ cartwheel_number_var('high_value_revenue_percentile') }})
+            (
+                revenue > 0
+                and revenue_percentile
+                >= {{ cartwheel_number_var('high_value_revenue_percentile') }}
+            )
             or n_reviews >= {{ cartwheel_number_var('high_value_min_reviews') }}
         ) as is_high_value
     from scored
