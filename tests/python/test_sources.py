@@ -246,3 +246,15 @@ def test_corrupt_files_fail_naming_them(tmp_path: Path) -> None:
     assert result.returncode == 1
     for name in ("rees46/truncated.csv.gz", "interactions/broken.parquet"):
         assert f"Encountered error while reading file file://{tmp_path}/{name}" in result.output
+
+
+def test_a_var_that_is_not_a_number_fails_naming_it() -> None:
+    """Numeric vars are pasted into SQL: anything but a number stops the run at parse."""
+    env = {"DBT_PROFILES_DIR": str(ROOT / "profiles")}
+    hostile = {"high_value_min_reviews": "1) or (1 = 1"}
+    result = run_dbt("parse", target="lint", vars=hostile, env=env)
+    assert result.returncode != 0
+    assert "var high_value_min_reviews must be a number, got 1) or (1 = 1" in result.output
+    weights = {"event_weights": {"view": 1, "cart": "3; drop table x", "purchase": 5}}
+    result = run_dbt("parse", target="lint", vars=weights, env=env)
+    assert result.returncode != 0 and "var event_weights.cart must be a number" in result.output
