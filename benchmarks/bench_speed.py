@@ -162,7 +162,9 @@ def combine(name: str, parts: list[Stage]) -> Stage:
     )
 
 
-def run_size(interactions: int, work: Path, months: int, seed: int) -> Size:
+def run_size(
+    interactions: int, work: Path, months: int, seed: int, stages: tuple[str, ...] = tuple(STAGES)
+) -> Size:
     home = work / f"shop-{interactions}"
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
@@ -182,6 +184,8 @@ def run_size(interactions: int, work: Path, months: int, seed: int) -> Size:
     ]
     size.stages.append(combine("generate", [timed(generate, env, log)]))
     for name, commands in STAGES.items():
+        if name not in stages:
+            continue
         stage = combine(name, [timed(dbt(c, home), env, log) for c in commands])
         size.stages.append(stage)
         print(f"  {interactions:>12,} {name:<9} {stage.seconds:8.1f} s", flush=True)
@@ -268,7 +272,8 @@ def machine() -> str:
 
 
 def report(sizes: list[Size], extra: list[str]) -> str:
-    names = [s.name for s in sizes[0].stages] if sizes else []
+    present = {s.name for size in sizes for s in size.stages}
+    names = [n for n in ("generate", *STAGES) if n in present]
     lines = [
         f"`make bench-speed` on {datetime.now():%Y-%m-%d}, {machine()} "
         "(embedded `local` target, generated shops over 24 months, no tuning):",
@@ -277,14 +282,20 @@ def report(sizes: list[Size], extra: list[str]) -> str:
         "| --- | " + " | ".join("---" for _ in names) + " | --- |",
     ]
     for size in sizes:
+        timed_stages = {s.name: s for s in size.stages}
         cells = [
             f"{s.seconds:.0f} ({s.peak_mib:,.0f})" + ("" if s.ok else " FAILED")
-            for s in size.stages
+            if (s := timed_stages.get(name))
+            else "not run"
+            for name in names
         ]
         total = sum(s.seconds for s in size.stages)
         lines.append(f"| {size.interactions:,} | " + " | ".join(cells) + f" | {total:.0f} |")
-    if len(sizes) >= 2:
-        first, last = sizes[0], sizes[-1]
+    comparable = [
+        z for z in sizes if {s.name for s in z.stages} == {s.name for s in sizes[0].stages}
+    ]
+    if len(comparable) >= 2:
+        first, last = comparable[0], comparable[-1]
         grow = sum(s.seconds for s in last.stages) / max(sum(s.seconds for s in first.stages), 1)
         lines += [
             "",
@@ -324,10 +335,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--demo", action="store_true")
     parser.add_argument("--tests", action="store_true")
     parser.add_argument("--update-readme", action="store_true")
+    parser.add_argument(
+        "--stages",
+        default=",".join(STAGES),
+        help=f"dbt stages to time after generate (default all: {','.join(STAGES)})",
+    )
     args = parser.parse_args(argv)
     counts = [parse_count("size", s) for s in args.sizes.split(",") if s]
     args.work.mkdir(parents=True, exist_ok=True)
-    sizes = [run_size(n, args.work, args.months, args.seed) for n in counts]
+    stages = tuple(s for s in args.stages.split(",") if s)
+    unknown = set(stages) - set(STAGES)
+    if unknown:
+        parser.error(f"unknown stages {sorted(unknown)}; choose from {list(STAGES)}")
+    sizes = [run_size(n, args.work, args.months, args.seed, stages) for n in counts]
     extra: list[str] = []
     if args.incremental and sizes:
         stage, added, touched, n_parts = run_incremental(args.work / f"shop-{counts[-1]}")
