@@ -17,6 +17,7 @@ def _server(args: argparse.Namespace) -> int:
         connect_port=args.connect_port,
         driver_memory=args.driver_memory,
         cores=args.cores,
+        master=args.master,
     )
     if args.action == "start":
         warning = server.bind_warning(config.host, config.allow_remote)
@@ -29,7 +30,8 @@ def _server(args: argparse.Namespace) -> int:
             return 0
         print(
             f"cartwheel server started (pid {state.pid}): thrift {state.host}:{state.thrift_port}, "
-            f"connect sc://{state.host}:{state.connect_port}; log {state.log}"
+            f"connect sc://{state.host}:{state.connect_port}, master "
+            f"{config.master or f'local[{config.cores}]'}; log {state.log}"
         )
         return 0
     if args.action == "stop":
@@ -47,6 +49,38 @@ def _server(args: argparse.Namespace) -> int:
     print(f"  connect {info['connect']}: {'answers' if info['connect_answers'] else 'no answer'}")
     print(f"  log     {info['log']}")
     return 0 if info["running"] else 3
+
+
+def _cluster(args: argparse.Namespace) -> int:
+    from cartwheel import cluster
+
+    try:
+        if args.action == "start":
+            state = cluster.start(
+                args.workers, args.worker_cores, args.worker_memory, args.port, args.ui_port
+            )
+            print(
+                f"cartwheel cluster started: {state.master_url} with {args.workers} workers "
+                f"({args.worker_cores} core, {args.worker_memory} each); ui {state.ui_url}; "
+                f"logs {cluster.cluster_dir() / 'logs'}"
+            )
+            return 0
+        if args.action == "stop":
+            stopped = cluster.stop()
+            print(
+                "cartwheel cluster: not running" if stopped is None else "cartwheel cluster stopped"
+            )
+            return 0
+        state = cluster.running_state()
+        if state is None:
+            print("cartwheel cluster: not running")
+            return 3
+        workers = cluster.alive_workers(state.ui_url)
+        alive = f"{len(workers)} workers ALIVE"
+        print(f"cartwheel cluster: {state.master_url}, {alive}; ui {state.ui_url}")
+        return 0
+    except cluster.ClusterError as exc:
+        raise server.ServerError(str(exc)) from None
 
 
 def _dashboard(args: argparse.Namespace) -> int:
@@ -88,7 +122,21 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument("--connect-port", type=int, help="default 15002 (CARTWHEEL_CONNECT_PORT)")
     srv.add_argument("--driver-memory", help="default 4g (CARTWHEEL_SERVER_MEMORY)")
     srv.add_argument("--cores", help="local[N] cores, default * (CARTWHEEL_SERVER_CORES)")
+    srv.add_argument(
+        "--master",
+        help="run on a cluster: spark://host:7077 (standalone; `cartwheel cluster start`), "
+        "yarn or k8s://... (env CARTWHEEL_SPARK_MASTER; default local[--cores])",
+    )
     srv.set_defaults(handler=_server)
+
+    clu = commands.add_parser("cluster", help="a Spark standalone cluster on this machine")
+    clu.add_argument("action", choices=["start", "stop", "status"])
+    clu.add_argument("--workers", type=int, default=2, help="number of workers (default 2)")
+    clu.add_argument("--worker-cores", type=int, default=1, help="cores per worker (default 1)")
+    clu.add_argument("--worker-memory", default="1g", help="memory per worker (default 1g)")
+    clu.add_argument("--port", type=int, default=7077, help="master port (default 7077)")
+    clu.add_argument("--ui-port", type=int, default=8077, help="master web UI (default 8077)")
+    clu.set_defaults(handler=_cluster)
 
     dash = commands.add_parser("dashboard", help="the Streamlit dashboard over the marts")
     dash.add_argument("--port", type=int, default=8501, help="default 8501 (on 127.0.0.1)")

@@ -19,20 +19,19 @@ import ipaddress
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from cartwheel import processes
 from cartwheel.home import server_dir
 
 THRIFT_CLASS = "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2"
 CONNECT_PLUGIN = "org.apache.spark.sql.connect.SparkConnectPlugin"
 
 
-PROC = Path("/proc")
 LOOPBACK = "127.0.0.1"
 
 
@@ -53,6 +52,8 @@ class ServerConfig:
     cores: str = "*"
     start_timeout: float = 240.0
     allow_remote: bool = False
+    master: str | None = None  # None: local[cores]; else spark://..., yarn, k8s://...
+    executor_memory: str = "1g"
 
     @classmethod
     def from_env(cls, **overrides: object) -> ServerConfig:
@@ -64,6 +65,8 @@ class ServerConfig:
             "connect_port": int(env.get("CARTWHEEL_CONNECT_PORT", cls.connect_port)),
             "driver_memory": env.get("CARTWHEEL_SERVER_MEMORY", cls.driver_memory),
             "cores": env.get("CARTWHEEL_SERVER_CORES", cls.cores),
+            "master": env.get("CARTWHEEL_SPARK_MASTER") or None,
+            "executor_memory": env.get("CARTWHEEL_EXECUTOR_MEMORY", cls.executor_memory),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
@@ -175,15 +178,6 @@ def connect_host(host: str) -> str:
     return LOOPBACK if host in ("0.0.0.0", "::", "") else host
 
 
-def process_start_time(pid: int) -> int | None:
-    """Field 22 of /proc/<pid>/stat (start time after boot, in clock ticks); None if gone."""
-    try:
-        stat = (PROC / str(pid) / "stat").read_text()
-    except OSError:
-        return None
-    return int(stat.rsplit(")", 1)[1].split()[19])
-
-
 def _is_our_process(state: ServerState) -> bool:
     """True if the pid file's process is alive and is the server this home started.
 
@@ -191,21 +185,16 @@ def _is_our_process(state: ServerState) -> bool:
     start time recorded at launch (a recycled pid has another start time). Raises
     ServerError where /proc is missing: then nothing can be checked, and nothing is done.
     """
-    if not PROC.is_dir():
-        raise ServerError(
-            f"cannot check that pid {state.pid} is this home's server: {PROC} is not "
-            f"available on this system. The pid file {pid_file()} is kept; stop the server "
-            f"by hand (kill {state.pid}) after checking that it is the Spark Thrift server"
-        )
-    try:
-        cmdline = (PROC / str(state.pid) / "cmdline").read_bytes().decode(errors="replace")
-    except OSError:
-        return False
     if state.home is not None and state.home != str(server_dir()):
         return False  # a pid file copied from another home
-    if THRIFT_CLASS not in cmdline or str(server_dir()) not in cmdline:
-        return False
-    return state.start_time is None or process_start_time(state.pid) == state.start_time
+    try:
+        return processes.is_ours(state.pid, state.start_time, [THRIFT_CLASS, str(server_dir())])
+    except processes.NoProc as exc:
+        raise ServerError(
+            f"cannot check that pid {state.pid} is this home's server: {exc}. The pid file "
+            f"{pid_file()} is kept; stop the server by hand (kill {state.pid}) after "
+            "checking that it is the Spark Thrift server"
+        ) from None
 
 
 def running_state() -> ServerState | None:
@@ -247,6 +236,8 @@ def build_command(config: ServerConfig) -> list[str]:
         "spark.sql.sources.partitionOverwriteMode": "dynamic",
         "spark.driver.extraJavaOptions": f"-Dderby.system.home={base}",
     }
+    if config.master:  # executors in other JVMs: they need only the warehouse path
+        confs["spark.executor.memory"] = config.executor_memory
     command = [
         str(submit),
         "--class",
@@ -254,7 +245,7 @@ def build_command(config: ServerConfig) -> list[str]:
         "--name",
         "cartwheel-server",
         "--master",
-        f"local[{config.cores}]",
+        config.master or f"local[{config.cores}]",
         "--driver-memory",
         config.driver_memory,
     ]
@@ -305,7 +296,7 @@ def start(config: ServerConfig) -> ServerState:
         thrift_port=config.thrift_port,
         connect_port=config.connect_port,
         log=str(log),
-        start_time=process_start_time(process.pid),
+        start_time=processes.start_time(process.pid),
         home=str(server_dir()),
     )
     pid_file().write_text(json.dumps(asdict(state)))
@@ -320,7 +311,7 @@ def start(config: ServerConfig) -> ServerState:
         if port_answers(reach, config.thrift_port) and port_answers(reach, config.connect_port):
             return state
         time.sleep(0.5)
-    _terminate(process.pid)
+    processes.terminate(process.pid)
     pid_file().unlink(missing_ok=True)
     raise ServerError(
         f"server did not answer within {config.start_timeout:.0f}s; log {log}:\n{log_tail()}"
@@ -336,43 +327,12 @@ class AlreadyRunning(ServerError):
         self.state = state
 
 
-def _terminate(pid: int, timeout: float = 30.0) -> None:
-    try:
-        os.killpg(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not _alive(pid):
-            return
-        time.sleep(0.2)
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-
-
-def _alive(pid: int) -> bool:
-    try:
-        waited, _ = os.waitpid(pid, os.WNOHANG)
-        if waited == pid:
-            return False
-    except ChildProcessError:
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    stat = Path(f"/proc/{pid}/stat")
-    return not (stat.exists() and stat.read_text().split()[2] == "Z")
-
-
 def stop() -> ServerState | None:
     """Stop the server this home started (by its pid file); None if none was running."""
     state = running_state()
     if state is None:
         return None
-    _terminate(state.pid)
+    processes.terminate(state.pid)
     pid_file().unlink(missing_ok=True)
     return state
 

@@ -38,16 +38,30 @@ def estimate_implicit_bytes(
     )
 
 
-def available_memory_bytes() -> int:
-    """Memory available to this process now (``MemAvailable``; else total physical memory)."""
+def available_memory_bytes(cgroup: str = "/sys/fs/cgroup") -> int:
+    """Memory available to this process now: the machine's ``MemAvailable`` (else its
+    physical memory), capped by this process's cgroup limit (v2 ``memory.max`` minus
+    ``memory.current``) where there is one: in a container or a cluster's client pod the
+    limit, not the machine, is what ``implicit`` can use. This is the process that runs
+    the dbt Python model (over Spark Connect: the dbt client, not the Spark driver)."""
+    machine = None
     try:
         with open("/proc/meminfo") as meminfo:
             for line in meminfo:
                 if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
+                    machine = int(line.split()[1]) * 1024
     except OSError:
         pass
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    if machine is None:
+        machine = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    try:
+        limit = open(f"{cgroup}/memory.max").read().strip()
+        used = int(open(f"{cgroup}/memory.current").read().strip())
+    except (OSError, ValueError):
+        return machine
+    if limit == "max":
+        return machine
+    return max(0, min(machine, int(limit) - used))
 
 
 def choose_backend(

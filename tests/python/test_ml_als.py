@@ -260,3 +260,14 @@ def test_auto_backend_reports_choice(frames) -> None:
     assert report.backend == "implicit"
     assert report.n_target_users == 5
     assert recs.count() == 15
+
+
+def test_auto_counts_the_cgroup_limit_not_the_machine(tmp_path) -> None:
+    from ml.als.choose import available_memory_bytes
+
+    (tmp_path / "memory.max").write_text(f"{2 * 2**30}\n")  # a 2 GiB container
+    (tmp_path / "memory.current").write_text(f"{2**29}\n")  # 0.5 GiB of it in use
+    assert available_memory_bytes(str(tmp_path)) == int(1.5 * 2**30)
+    (tmp_path / "memory.max").write_text("max\n")  # no limit: the machine's memory
+    assert available_memory_bytes(str(tmp_path)) > 2 * 2**30
+    assert available_memory_bytes(str(tmp_path / "none")) > 2 * 2**30  # no cgroup files

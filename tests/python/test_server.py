@@ -160,7 +160,8 @@ def write_pid_file(home: Path, **state: object) -> Path:
 
 @pytest.mark.parametrize("case", ["another_home", "recycled_pid"])
 def test_stop_spares_a_thrift_server_that_is_not_ours(tmp_path: Path, case: str) -> None:
-    from cartwheel.server import THRIFT_CLASS, process_start_time
+    from cartwheel.processes import start_time as process_start_time
+    from cartwheel.server import THRIFT_CLASS
 
     home = tmp_path / "home"
     if case == "another_home":  # a real-looking server of another home
@@ -181,10 +182,10 @@ def test_stop_spares_a_thrift_server_that_is_not_ours(tmp_path: Path, case: str)
 
 
 def test_stop_where_proc_is_missing_keeps_the_pid_file(tmp_path: Path, monkeypatch) -> None:
-    from cartwheel import server
+    from cartwheel import processes, server
 
     monkeypatch.setenv("CARTWHEEL_HOME", str(tmp_path))
-    monkeypatch.setattr(server, "PROC", tmp_path / "no-proc")
+    monkeypatch.setattr(processes, "PROC", tmp_path / "no-proc")
     pid_file = write_pid_file(tmp_path, pid=os.getpid(), start_time=1)
     with pytest.raises(server.ServerError, match="no-proc is not available"):
         server.stop()
