@@ -29,7 +29,8 @@ def dashboard(built_local: DbtResult, cartwheel_home: Path) -> Iterator[str]:
 
 @pytest.fixture
 def page(browser):
-    page = browser.new_page(viewport={"width": 1300, "height": 2000})
+    page = browser.new_page()
+    page.set_viewport_size({"width": 1300, "height": 2000})
     yield page
     page.close()
 
