@@ -166,6 +166,7 @@ def print_ml_summary() -> None:
     mlflow = Path(sys.executable).parent / ui_command(home())
     print(f"  MLflow     every run and grid point: {mlflow}")
     print("  Dashboard  charts of every mart: make dashboard (or: cartwheel dashboard)")
+    print(f"  Spark log  {home() / 'logs' / 'spark.log'}")
 
 
 def main() -> int:

@@ -7,6 +7,7 @@ models (in-process on `local`, over Spark Connect on `thrift`).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -44,6 +45,10 @@ def test_build_is_green(target: str, request: pytest.FixtureRequest) -> None:
     assert set(statuses.values()) <= {"success", "pass", "no-op"}, {
         k: v for k, v in statuses.items() if v not in ("success", "pass", "no-op")
     }
+    if target == "local":  # the demo's dbt step: Spark's warnings go to the home's log file
+        warns = [line for line in result.output.splitlines() if re.search(r"(^|\s)WARN\s", line)]
+        assert not warns, warns[:10]
+        assert (request.getfixturevalue("cartwheel_home") / "logs" / "spark.log").exists()
     kinds = {uid.split(".")[0] for uid in statuses}
     assert {"model", "test", "unit_test", "seed"} <= kinds
     for table in ML_TABLES:
