@@ -15,35 +15,36 @@
     (
         with
 
-        tokenised as (
-
-            select
-                lines.*,
-                {{ csv_field_count('raw_line') }} as field_count,
-                {{ csv_header_fields('raw_line') }} as header_names,
-                from_csv(
-                    regexp_replace(raw_line, '^\ufeff', ''),
-                    {{ cartwheel_sql_string(slots | join(', ')) }}
-                ) as tokens
-            from {{ lines }} as lines
-
-        ),
-
         headers as (
 
             select
                 source_file,
-                min(header_names) as header,
-                min(field_count) as header_field_count
-            from tokenised
+                min({{ csv_header_fields('raw_line') }}) as header,
+                min({{ csv_field_count('raw_line') }}) as header_field_count
+            from {{ lines }}
             where {{ csv_is_header('raw_line', marker) }}
             group by source_file
 
         ),
 
-        data_lines as (
+        tokenised as (
 
             select
+                lines.*,
+                {{ csv_field_count('raw_line') }} as field_count,
+                from_csv(
+                    regexp_replace(raw_line, '^\ufeff', ''),
+                    {{ cartwheel_sql_string(slots | join(', ')) }}
+                ) as tokens
+            from {{ lines }} as lines
+            where not {{ csv_is_header('raw_line', marker) }}
+
+        ),
+
+        data_lines as (
+
+            -- one header row per file: broadcast it, never shuffle the lines
+            select /*+ broadcast(headers) */
                 tokenised.line_id,
                 tokenised.raw_line,
                 tokenised.source_file,
@@ -55,7 +56,6 @@
             from tokenised
             left join headers
                 on tokenised.source_file = headers.source_file
-            where not {{ csv_is_header('tokenised.raw_line', marker) }}
 
         )
 
@@ -83,9 +83,13 @@
     split(lower(regexp_replace({{ line }}, '[\ufeff"\\s]', '')), ',')
 {%- endmacro %}
 
-{#- True for a header line: it holds `marker` as one of its fields. -#}
+{#- True for a header line: it holds `marker` as one of its fields (a cheap substring test
+    first, so data lines are not split). -#}
 {% macro csv_is_header(line, marker) -%}
-    array_contains({{ csv_header_fields(line) }}, {{ cartwheel_sql_string(marker) }})
+    (
+        instr(lower({{ line }}), {{ cartwheel_sql_string(marker) }}) > 0
+        and array_contains({{ csv_header_fields(line) }}, {{ cartwheel_sql_string(marker) }})
+    )
 {%- endmacro %}
 
 {#- The reject rules of a CSV read by header, before the event rules (first match wins). -#}

@@ -58,3 +58,8 @@
 {% macro not_utf8_rule() -%}
     when instr(raw_line, '\ufffd') > 0 then 'not_utf8'
 {%- endmacro %}
+
+{#- The REES46 header line, as every REES46 file starts. -#}
+{% macro rees46_header() -%}
+    event_time,event_type,product_id,category_id,category_code,brand,price,user_id,user_session
+{%- endmacro %}

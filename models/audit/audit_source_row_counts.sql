@@ -3,7 +3,7 @@ with
 
 {% set parsed_sources = [
     ('rees46', 'base_rees46__parsed_events', 'stg_rees46__events', 'rees46_rejected',
-     'not ' ~ csv_is_header('raw_line', 'event_time'), [('rees46', 'events')]),
+     "raw_line not like '" ~ rees46_header() ~ "%'", [('rees46', 'events')]),
     ('amazon_reviews', 'base_amazon__parsed_reviews', 'stg_amazon__reviews',
      'amazon_reviews_rejected', 'true', [('amazon', 'reviews')]),
     ('amazon_meta', 'base_amazon__parsed_products', 'stg_amazon__products',

@@ -44,14 +44,8 @@ def add_odd_drops(root: Path) -> None:
     )
     (drops / "header_only.csv").write_text(HEADER + "\n")
     (drops / "zero_bytes.csv").write_bytes(b"")
-    # the same REES46 file dropped twice under two names, and one with reordered columns
+    # the same REES46 file dropped twice under two names
     shutil.copy(REES46_SAMPLE, root / "rees46" / "2019-Oct-copy.csv.gz")
-    (root / "rees46" / "reordered.csv").write_text(
-        "user_id,product_id,event_time,event_type,price,category_id,category_code,brand,"
-        "user_session\n"
-        "541312140,44600062,2019-10-30 00:00:00 UTC,view,35.79,2103807459595387724,,"
-        "shiseido,72d76fde-8bb3-4e00-8c23-a032dfed738c\n"
-    )
     big = {
         "rating": 3.0,
         "title": "Long",
@@ -104,11 +98,11 @@ def table(home: Path, name: str) -> pd.DataFrame:
 def test_every_source_reconciles(built: Path) -> None:
     counts = table(built, "audit_source_row_counts").set_index("source_name")
     assert counts["is_reconciled"].all()
-    # the real sample (5,019 lines, as SOURCE.txt says) twice, and one reordered line
-    assert counts.loc["rees46", "raw_rows"] == 5019 * 2 + 1
+    # the real sample (5,019 lines, as SOURCE.txt says) twice
+    assert counts.loc["rees46", "raw_rows"] == 5019 * 2
     # 3 exact duplicate lines in the sample, and the whole second copy
     assert counts.loc["rees46", "duplicate_rows"] == 3 + 5019
-    assert counts.loc["rees46", "staged_rows"] == 5019 - 3 + 1
+    assert counts.loc["rees46", "staged_rows"] == 5019 - 3
     assert counts.loc["amazon_reviews"].to_dict() == {
         "raw_rows": 8 + 1,
         "staged_rows": 3 + 1,
@@ -183,11 +177,6 @@ def test_odd_drops_load_by_name_or_are_rejected(built: Path) -> None:
     assert "lat2" in events.index and "lat1" not in events.index
     rejected = table(built, "interactions_rejected").set_index("reject_reason")
     assert rejected.loc["not_utf8", "source_file"].endswith("latin1.csv")
-    # REES46 columns in another order, read by name
-    reordered = events.loc["541312140"]
-    reordered = reordered[reordered["event_at"].astype(str).str.startswith("2019-10-30")]
-    assert reordered["product_id"].tolist() == ["44600062"]
-    assert float(reordered["price"].iloc[0]) == 35.79
     # a 10 MB JSONL line loads
     assert events.loc["AUbig", "product_id"] == "P009"
 
@@ -215,6 +204,12 @@ def test_a_file_of_garbage_fails_naming_the_file(tmp_path: Path, cartwheel_home:
     (tmp_path / "rees46").mkdir()
     shutil.copy(REES46_SAMPLE, tmp_path / "rees46")
     (tmp_path / "rees46" / "garbage.csv").write_text("this is not\na csv file;;\n\x00\x01\n")
+    (tmp_path / "rees46" / "reordered.csv").write_text(  # REES46 columns in another order
+        "user_id,product_id,event_time,event_type,price,category_id,category_code,brand,"
+        "user_session\n"
+        "541312140,44600062,2019-10-30 00:00:00 UTC,view,35.79,2103807459595387724,,"
+        "shiseido,72d76fde-8bb3-4e00-8c23-a032dfed738c\n"
+    )
     (tmp_path / "interactions").mkdir()
     (tmp_path / "interactions" / "no_item.csv").write_text(  # a required column is missing
         "user_id,event_type,event_time,order_id\nx1,purchase,2023-12-07 10:00:00,o1\n"
@@ -225,10 +220,13 @@ def test_a_file_of_garbage_fails_naming_the_file(tmp_path: Path, cartwheel_home:
     assert result.returncode == 1
     assert "rees46: no line of these files could be read" in result.output
     assert "garbage.csv (3 lines" in result.output
+    assert "reordered.csv (2 lines, e.g. bad_timestamp)" in result.output  # never loaded
     assert "no_item.csv (2 lines, e.g. missing_column:item_id)" in result.output
     assert "2019-Oct.csv.gz" not in result.output.split("no line of these files")[1][:300]
     rejected = local_table(cartwheel_home, "rees46_rejected", "t_sources_garbage")
-    assert len(rejected) == 3  # kept, not lost
+    assert len(rejected) == 3 + 2  # kept, not lost
+    reordered = rejected[rejected["source_file"].str.endswith("reordered.csv")]
+    assert sorted(reordered["reject_reason"]) == ["bad_timestamp", "unexpected_header"]
     rejected = local_table(cartwheel_home, "interactions_rejected", "t_sources_garbage")
     assert set(rejected["reject_reason"]) == {"missing_column:item_id"} and len(rejected) == 2
 

@@ -1,5 +1,8 @@
--- Every data line of the REES46 files, parsed by the header's column names (any order),
--- with the reason it is rejected (if it is).
+-- Every data line of the REES46 files, parsed, with the reason it is rejected (if it is).
+-- REES46 files have one layout, read by position (the fast path for large drops); a file
+-- with its columns in another order is rejected line by line (its header line as
+-- `unexpected_header`), never loaded into the wrong columns. Bring-your-own logs in
+-- `interactions/` are read by header name instead.
 with
 
 lines as (
@@ -8,13 +11,30 @@ lines as (
 
 ),
 
-split_fields as {{ csv_by_header(
-    'lines',
-    marker='event_time',
-    columns=['event_time', 'event_type', 'product_id', 'category_id', 'category_code',
-             'brand', 'price', 'user_id', 'user_session'],
-    required=['event_time', 'event_type', 'product_id', 'user_id'],
-) }},
+data_lines as (
+
+    select * from lines
+    where raw_line not like '{{ rees46_header() }}%'
+
+),
+
+split_fields as (
+
+    select
+        line_id,
+        raw_line,
+        source_file,
+        source_file_modified_at,
+        {{ csv_field_count('raw_line') }} as field_count,
+        from_csv(
+            raw_line,
+            'event_time string, event_type string, product_id string, category_id string, '
+            || 'category_code string, brand string, price string, user_id string, '
+            || 'user_session string'
+        ) as f
+    from data_lines
+
+),
 
 typed as (
 
@@ -24,18 +44,16 @@ typed as (
         split_fields.source_file,
         split_fields.source_file_modified_at,
         split_fields.field_count,
-        split_fields.header_field_count,
-        split_fields.missing_columns,
-        try_cast({{ clean_string('split_fields.event_time') }} as timestamp) as event_at,
-        lower({{ clean_string('split_fields.event_type') }}) as event_type,
-        {{ clean_string('split_fields.product_id') }} as product_id,
-        {{ clean_string('split_fields.category_id') }} as category_id,
-        lower({{ clean_string('split_fields.category_code') }}) as category_code,
-        lower({{ clean_string('split_fields.brand') }}) as brand,
-        {{ clean_string('split_fields.price') }} as price_text,
-        try_cast({{ clean_string('split_fields.price') }} as decimal(12, 2)) as price,
-        {{ clean_string('split_fields.user_id') }} as user_id,
-        {{ clean_string('split_fields.user_session') }} as session_id
+        try_cast({{ clean_string('f.event_time') }} as timestamp) as event_at,
+        lower({{ clean_string('f.event_type') }}) as event_type,
+        {{ clean_string('f.product_id') }} as product_id,
+        {{ clean_string('f.category_id') }} as category_id,
+        lower({{ clean_string('f.category_code') }}) as category_code,
+        lower({{ clean_string('f.brand') }}) as brand,
+        {{ clean_string('f.price') }} as price_text,
+        try_cast({{ clean_string('f.price') }} as decimal(12, 2)) as price,
+        {{ clean_string('f.user_id') }} as user_id,
+        {{ clean_string('f.user_session') }} as session_id
     from split_fields
 
 ),
@@ -45,8 +63,9 @@ final as (
     select
         *,
         case
-            {{ csv_header_reject_rules() }}
-            {{ event_reject_rules('header_field_count') }}
+            when raw_line like '%event_time%' and raw_line like '%user_session%'
+                then 'unexpected_header'
+            {{ event_reject_rules(9) }}
         end as reject_reason
     from typed
 
