@@ -102,9 +102,8 @@ def test_the_whole_build_runs_on_the_cluster_and_survives_a_lost_worker(
     output = log.read_text()
     assert build.returncode == 0, output[-6000:]
     results = json.loads((target / "run_results.json").read_text())["results"]
-    failed = {
-        r["unique_id"]: r["status"] for r in results if r["status"] not in ("success", "pass")
-    }
+    ok = ("success", "pass", "no-op")  # the README exposure is a no-op
+    failed = {r["unique_id"]: r["status"] for r in results if r["status"] not in ok}
     assert not failed and len(results) > 200, failed
 
     status = master_status(env)
