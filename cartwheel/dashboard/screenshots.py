@@ -65,8 +65,9 @@ def running_dashboard(port: int, env: dict[str, str] | None = None) -> Iterator[
             time.sleep(0.3)
         yield url
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        from cartwheel import processes
+
+        processes.terminate(proc.pid)  # the whole group: the CLI and its streamlit child
 
 
 STATE_JS = f"""() => [
