@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import time
 import urllib.request
 from dataclasses import asdict, dataclass, field
@@ -91,17 +90,7 @@ def _ours(daemon: Daemon) -> bool:
 
 def _launch(role: str, args: list[str], env: dict[str, str]) -> Daemon:
     log = cluster_dir() / "logs" / f"{role}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [str(spark_class()), *args],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            cwd=cluster_dir(),
-            env=env,
-            start_new_session=True,
-        )
+    proc = processes.launch([str(spark_class()), *args], log, cluster_dir(), env)
     return Daemon(role, proc.pid, processes.start_time(proc.pid), str(log))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -75,3 +76,19 @@ def terminate(pid: int, timeout: float = 30.0) -> None:
         os.killpg(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+
+
+def launch(command: list[str], log: Path, cwd: Path, env: dict[str, str]) -> subprocess.Popen:
+    """Start a daemon in its own session (so `terminate` ends its whole group), its output
+    in `log` (created, with its folder)."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as out:
+        return subprocess.Popen(
+            command,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=cwd,
+            env=env,
+            start_new_session=True,
+        )

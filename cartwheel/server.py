@@ -20,7 +20,6 @@ import json
 import os
 import shutil
 import socket
-import subprocess
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -280,16 +279,7 @@ def start(config: ServerConfig) -> ServerState:
         SPARK_LOCAL_IP=config.host,
         SPARK_LOG_DIR=str(log.parent),
     )
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            build_command(config),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            cwd=server_dir(),
-            env=env,
-            start_new_session=True,
-        )
+    process = processes.launch(build_command(config), log, server_dir(), env)
     state = ServerState(
         pid=process.pid,
         host=config.host,

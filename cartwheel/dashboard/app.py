@@ -35,6 +35,12 @@ def mart(name: str, columns: tuple[str, ...] | None = None) -> pd.DataFrame | No
         return None
 
 
+def show_table(name: str, frame: pd.DataFrame, shown: pd.DataFrame | None = None) -> None:
+    """A mart (or `shown`, part of it) as a table, with the mart's row count."""
+    st.dataframe(frame if shown is None else shown, hide_index=True)
+    st.caption(f"{len(frame):,} rows from `{name}`")
+
+
 def show(chart: alt.Chart, name: str, frame: pd.DataFrame) -> None:
     st.altair_chart(chart, use_container_width=True)
     st.caption(f"{len(frame):,} rows from `{name}`")
@@ -110,8 +116,8 @@ def customers() -> None:
     if high is not None:
         st.subheader("High-value customers")
         top = high.sort_values("value_rank").head(20)
-        st.dataframe(top[["value_rank", "user_id", "revenue", "n_orders", "rfm_segment"]])
-        st.caption(f"{len(high):,} rows from `high_value_customers`")
+        columns = ["value_rank", "user_id", "revenue", "n_orders", "rfm_segment"]
+        show_table("high_value_customers", high, top[columns])
     cohorts = mart("customer_cohorts")
     if cohorts is not None:
         st.subheader("Cohort retention")
@@ -299,8 +305,7 @@ def recommender() -> None:
     ab_test = mart("ml_ab_test")
     if ab_test is not None:
         st.subheader("Simulated A/B test")
-        st.dataframe(ab_test, hide_index=True)
-        st.caption(f"{len(ab_test):,} rows from `ml_ab_test`")
+        show_table("ml_ab_test", ab_test)
     runs = mart("ml_runs")
     if runs is not None:
         st.subheader("Run history")
