@@ -146,6 +146,36 @@ def run_dbt(
     return DbtResult(proc.returncode, proc.stdout + proc.stderr, run_results)
 
 
+def dbt_process(*args: str, log: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """A dbt command in the background, in its own process group (so a test can kill it
+    with its Spark JVM), each output line written to `log` as dbt prints it."""
+    with log.open("w") as out:
+        return subprocess.Popen(
+            [str(BIN / "dbt"), *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env={
+                **os.environ,
+                "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+                "PYTHONUNBUFFERED": "1",
+                **(env or {}),
+            },
+            start_new_session=True,
+        )
+
+
+def wait_for(log: Path, text: str, proc: subprocess.Popen, timeout: float = 900) -> None:
+    """Wait until `text` appears in the log of a running `dbt_process`."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while text not in log.read_text():
+        assert proc.poll() is None, f"dbt ended before {text!r}:\n{log.read_text()[-5000:]}"
+        assert time.monotonic() < deadline, f"no {text!r} within {timeout:.0f}s"
+        time.sleep(0.2)
+
+
 def local_table(home: Path, table: str, schema: str = "cartwheel"):
     """A managed table of the `local` target, read straight from its Parquet files."""
     import pyarrow.parquet as pq
@@ -193,17 +223,11 @@ def built_thrift(spark_server: ServerInfo, cartwheel_home: Path) -> DbtResult:
 
     target_path = ROOT / "target" / "pytest-thrift"
     log = cartwheel_home / "thrift-build.log"
-    command = [str(BIN / "dbt"), "build", "--target", "thrift", "--target-path", str(target_path)]
-    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False", "PYTHONUNBUFFERED": "1"}
-    with log.open("w") as out:
-        build = subprocess.Popen(
-            command, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env={**env, **spark_server.env}
-        )
-    started = "START sql incremental model cartwheel.fct_interactions"
-    deadline = time.monotonic() + 900
-    while started not in log.read_text() and build.poll() is None:
-        assert time.monotonic() < deadline, "the build never reached the lake"
-        time.sleep(0.2)
+    build = dbt_process(
+        "build", "--target", "thrift", "--target-path", str(target_path),
+        log=log, env=spark_server.env,
+    )  # fmt: skip
+    wait_for(log, "START sql incremental model cartwheel.fct_interactions", build)
     time.sleep(1.0)
     pid = json.loads((cartwheel_home / "server" / "server.pid").read_text())["pid"]
     os.killpg(pid, signal.SIGKILL)  # the server crashes mid-node

@@ -9,8 +9,6 @@ backend and Spark ALS forced, so recommenders train on the executors.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -21,7 +19,7 @@ import pytest
 from cartwheel import cluster
 from cartwheel.generate import generate_shop
 from cartwheel.server import free_port
-from conftest import BIN, ROOT, cartwheel_cli
+from conftest import ROOT, cartwheel_cli, dbt_process, wait_for
 
 pytestmark = pytest.mark.cluster
 VARS = {"ml_backend": "spark", "als_backend": "spark", "ml_backtest_folds": 1}
@@ -75,26 +73,12 @@ def test_the_whole_build_runs_on_the_cluster_and_survives_a_lost_worker(
 
     target = Path(env["CARTWHEEL_HOME"]) / "target"
     log = Path(env["CARTWHEEL_HOME"]) / "build.log"
-    command = [str(BIN / "dbt"), "build", "--target", "thrift", "--target-path", str(target)]
-    command += ["--vars", json.dumps(VARS)]
-    full_env = {
-        **os.environ,
-        **env,
-        "DBT_PROFILES_DIR": str(ROOT / "profiles"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-        "PYTHONUNBUFFERED": "1",
-    }
-    with log.open("w") as out:
-        build = subprocess.Popen(
-            command, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=full_env
-        )
+    build = dbt_process(
+        "build", "--target", "thrift", "--target-path", str(target), "--vars", json.dumps(VARS),
+        log=log, env={**env, "DBT_PROFILES_DIR": str(ROOT / "profiles")},
+    )  # fmt: skip
     # lose a worker (and its executor) while the recommenders train on the executors
-    midway = "START python table model cartwheel.ml_recommendations"
-    deadline = time.monotonic() + 1500
-    while midway not in log.read_text():
-        assert build.poll() is None, log.read_text()[-5000:]
-        assert time.monotonic() < deadline, "the build never reached the recommenders"
-        time.sleep(0.5)
+    wait_for(log, "START python table model cartwheel.ml_recommendations", build, timeout=1500)
     time.sleep(3)
     monkeypatch.setenv("CARTWHEEL_HOME", env["CARTWHEEL_HOME"])
     lost = cluster.kill_worker(cluster.read_state(), 2)  # SIGKILL: worker and its executor

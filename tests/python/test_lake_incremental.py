@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from cartwheel.generate import generate_shop
-from conftest import BIN, ROOT, local_table, run_dbt
+from conftest import BIN, ROOT, dbt_process, local_table, run_dbt, wait_for
 
 SCHEMA = "t_lake"
 LAST_MONTH = "2023-04"
@@ -29,36 +29,12 @@ def lake_files(home: Path) -> dict[str, float]:
     return {f: t for f, t in files.items() if not any(part[0] in "._" for part in f.split("/"))}
 
 
-def dbt_process(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen:
-    """`dbt run --select +fct_interactions` in its own process group, output to `log`."""
-    command = [str(BIN / "dbt"), "run", "--select", "+fct_interactions", *args]
-    command += ["--target", "local", "--target-path", str(log.parent / "target")]
-    return subprocess.Popen(
-        command,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-            "PYTHONUNBUFFERED": "1",  # each line in the log as dbt writes it
-            **env,
-        },
-        start_new_session=True,
-    )
-
-
-def wait_for(log: Path, text: str, proc: subprocess.Popen, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while text not in log.read_text():
-        assert proc.poll() is None, f"dbt ended before {text!r}:\n{log.read_text()[-3000:]}"
-        assert time.monotonic() < deadline, f"no {text!r} within {timeout}s"
-        time.sleep(0.1)
-
-
 def kill_mid_way(env: dict[str, str], home: Path, logs: Path) -> None:
     """Start an incremental run, check it holds the home's lock, kill it in the lake."""
-    first = dbt_process(env, logs / "killed.log")
+    first = dbt_process(
+        "run", "--select", "+fct_interactions", "--target", "local",
+        "--target-path", str(logs / "target"), log=logs / "killed.log", env=env,
+    )  # fmt: skip
     try:
         wait_for(logs / "killed.log", "START hook", first)  # the lock is held by then
         assert (home / "dbt.lock").read_text().startswith(f"pid {first.pid} ")
