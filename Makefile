@@ -45,10 +45,11 @@ ruff: setup
 sqlfluff: setup
 	$(BIN)/sqlfluff lint models tests
 
-## Reviewer rules (descriptions, primary keys, layering, naming) on the parsed project.
+## Project rules (dbt-bouncer.yml: descriptions, keys, layers, names, lineage) on the parsed project.
 check: setup
 	$(BIN)/dbt parse --target lint --target-path target/check --quiet
-	$(BIN)/python -m cartwheel.project_check --target-path target/check
+	$(BIN)/dbt-bouncer run --config-file dbt-bouncer.yml --show-all-failures \
+	  --output-file target/check/bouncer.json
 
 pytest: setup
 	$(BIN)/python -m pytest

@@ -1,15 +1,17 @@
-"""CI runs the Makefile's targets, not copies of them; the project check holds."""
+"""CI runs the Makefile's targets, not copies of them; `make check` (dbt-bouncer) holds."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import subprocess
+from pathlib import Path
 
 import yaml
 
-from cartwheel.project_check import check
-from conftest import ROOT, run_dbt
+from conftest import ROOT
 
 WORKFLOW = ROOT / ".github" / "workflows" / "ci.yml"
 
@@ -45,57 +47,94 @@ def test_make_targets_resolve() -> None:
         assert dry.returncode == 0, dry.stderr
 
 
-def test_project_check_passes_on_the_manifest(cartwheel_home) -> None:
-    result = run_dbt("parse", target="lint")
-    assert result.returncode == 0, result.output[-3000:]
-    manifest = json.loads((ROOT / "target" / "pytest-lint" / "manifest.json").read_text())
-    assert check(manifest) == []
-    models = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
-    assert len(models) >= 30
+# Each planted file breaks one rule of dbt-bouncer.yml; (check, resource it must name).
+PLANTED = {
+    "models/staging/rees46/stg_rees46__joined.sql": "select e.value from "
+    "{{ source('rees46', 'events') }} as e join {{ source('rees46', 'events') }} as f "
+    "on e.value = f.value",
+    # Jinja's join filter is no SQL join: allowed in staging
+    "models/staging/rees46/stg_rees46__jinja.sql": "{% set cols = ['a', 'b'] %}"
+    "select {{ cols | join(', ') }} from {{ source('rees46', 'events') }}",
+    "models/intermediate/int_undocumented.sql": "select 1 as a",
+    "models/intermediate/int_half_documented.sql": "select 1 as a",
+    "models/intermediate/int_reads_mart.sql": "select * from {{ ref('fct_interactions') }}",
+    "models/intermediate/int_joins_source.sql": "select * from {{ ref('int_hub') }} "
+    "join {{ source('planted', 'raw') }} using (a)",
+    "models/intermediate/int_only_child.sql": "select * from {{ ref('int_hub') }}",
+    "models/intermediate/int_rejoin.sql": "select * from {{ ref('int_only_child') }} "
+    "join {{ ref('int_hub') }} using (a)",
+    "models/intermediate/int_hub.sql": "select 1 as a",
+    **{
+        f"models/intermediate/int_leaf_{i}.sql": "select * from {{ ref('int_hub') }}"
+        for i in range(1, 5)
+    },
+    "models/marts/core/fct_from_source.sql": "select * from {{ source('rees46', 'events') }}",
+    "models/marts/core/orders.sql": "select * from {{ ref('fct_interactions') }}",
+    "models/scratch/scratch_model.sql": "select 1 as a",
+    "models/intermediate/_planted__models.yml": """version: 2
+sources:
+  - name: planted
+    description: a source without freshness
+    tables:
+      - name: raw
+        description: raw rows
+models:
+  - name: int_half_documented
+    description: a model whose key is unique but may be null
+    columns:
+      - name: a
+        data_tests: [unique]
+""",
+}
+BROKEN = [
+    ("check_model_code_does_not_contain_regexp_pattern", "stg_rees46__joined"),
+    ("check_model_description_populated", "int_undocumented"),
+    ("check_model_has_primary_key_test", "int_undocumented"),
+    ("check_model_column_description_populated", "int_half_documented"),
+    ("check_model_has_primary_key_test", "int_half_documented"),  # unique without not_null
+    ("check_lineage_permitted_upstream_models", "int_reads_mart"),
+    ("check_model_does_not_directly_join_to_source", "int_joins_source"),
+    ("check_model_does_not_rejoin_upstream_concepts", "int_rejoin"),
+    ("check_model_max_fanout", "int_hub"),
+    ("check_lineage_source_cannot_be_used", "fct_from_source"),
+    ("check_model_names", "orders"),
+    ("check_model_directories", "scratch_model"),
+    ("check_source_freshness_populated", "planted_raw"),
+]
 
 
-def test_project_check_catches_what_reviewers_would() -> None:
-    def model(name: str, path: str, code: str = "select 1", depends=(), description="d"):
-        return {
-            "resource_type": "model",
-            "package_name": "cartwheel",
-            "name": name,
-            "original_file_path": path,
-            "raw_code": code,
-            "description": description,
-            "columns": {"id": {"description": ""}},
-            "depends_on": {"nodes": list(depends)},
-        }
-
-    manifest = {
-        "metadata": {"project_name": "cartwheel"},
-        "nodes": {
-            "model.cartwheel.stg_a": model(
-                "stg_a", "models/staging/a/stg_a.sql", "select * from x join y on true"
-            ),
-            "model.cartwheel.stg_c": model(
-                "stg_c",
-                "models/staging/c/stg_c.sql",
-                "{% set cols = ['a', 'b'] %} select {{ cols | join(', ') }} from x",
-            ),
-            "model.cartwheel.orders": model(
-                "orders", "models/marts/core/orders.sql", depends=["source.cartwheel.a.b"]
-            ),
-            "model.cartwheel.int_b": model(
-                "int_b",
-                "models/intermediate/int_b.sql",
-                depends=["model.cartwheel.orders"],
-                description="",
-            ),
-        },
-    }
-    messages = [str(p) for p in check(manifest)]
-    joined = "\n".join(messages)
-    assert "stg_a: staging model joins" in joined
-    assert "stg_c: staging model joins" not in joined  # Jinja's join filter is no SQL join
-    assert "orders: reads a source directly" in joined
-    assert "orders: name 'orders' breaks the marts/core/ prefix rule" in joined
-    assert "int_b: refs 'orders' from a later layer" in joined
-    assert "int_b: model has no description" in joined
-    assert "column 'id' has no description" in joined
-    assert sum("no primary-key test" in m for m in messages) == 4
+def test_make_check_names_each_planted_violation_and_passes_the_project(tmp_path) -> None:
+    """`make check` (dbt-bouncer) on a copy of the project with one violation of each rule."""
+    copy = tmp_path / "project"
+    tracked = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    for name in tracked:
+        if (ROOT / name).is_file():
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, copy / name)
+    (copy / ".venv").symlink_to(ROOT / ".venv")
+    for name, text in PLANTED.items():
+        (copy / name).parent.mkdir(parents=True, exist_ok=True)
+        (copy / name).write_text(text + "\n")
+    env = {**os.environ, "COLUMNS": "250", "CARTWHEEL_HOME": str(tmp_path / "home")}
+    env.pop("MAKEFLAGS", None)
+    done = subprocess.run(["make", "check"], cwd=copy, env=env, capture_output=True, text=True)
+    output = done.stdout + done.stderr
+    assert done.returncode != 0, output[-3000:]
+    for check_name, resource in BROKEN:
+        assert re.search(rf"{check_name}:\d+:{re.escape(resource)}\b", output), (
+            f"make check did not name {resource} for {check_name}:\n{output[-4000:]}"
+        )
+    report = json.loads((copy / "target" / "check" / "bouncer.json").read_text())
+    failures = [r["check_run_id"].split(":") for r in report if r["outcome"] == "failed"]
+    failed = {resource for _, _, resource in failures}
+    planted = {Path(n).stem for n in PLANTED} | {"planted_raw"}
+    joins = {resource for check, _, resource in failures if check == BROKEN[0][0]}
+    assert joins == {"stg_rees46__joined"}  # not stg_rees46__jinja
+    # the project itself breaks no rule: only the planted files (and their sources) fail
+    assert failed <= planted, sorted(failed - planted)
