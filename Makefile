@@ -20,13 +20,14 @@ STAMP := $(VENV)/.installed
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml scripts/ensure-chromium.sh
+$(STAMP): pyproject.toml scripts/ensure-chromium.sh scripts/ensure-mermaid.sh
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (Python 3.11 is required)"; exit 1; }
 	@command -v java >/dev/null || [ -x "$$JAVA_HOME/bin/java" ] || { echo "error: java not found (Java 17 is required)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-mermaid.sh $(VENV)/share/cartwheel/mermaid.min.js
 	touch $(STAMP)
 
 ## The main job end to end on the embedded Spark session, then a summary.
@@ -66,9 +67,9 @@ bench-quality: setup
 bench-speed: setup
 	$(BIN)/python benchmarks/bench_speed.py $(BENCH_ARGS)
 
-## Build the docs site and serve it on 127.0.0.1:$(DOCS_PORT).
-docs: setup
-	$(BIN)/python -m cartwheel.docs --port $(DOCS_PORT)
+## The docs site (dbt docs, column lineage, star-schema ERD), served by dbt on 127.0.0.1:$(DOCS_PORT).
+docs: docs-generate
+	$(BIN)/dbt docs serve --host 127.0.0.1 --port $(DOCS_PORT) --no-browser
 
 ## The Streamlit dashboard over the marts, on 127.0.0.1 (DASHBOARD_PORT, default 8501).
 DASHBOARD_PORT ?= 8501
@@ -79,8 +80,10 @@ dashboard: setup
 dashboard-screenshots: setup
 	$(BIN)/python -m cartwheel.dashboard.screenshots --out docs/dashboard
 
+## dbt docs generate, then dbt-colibri's column lineage and dbterd's ERD beside it in target/.
 docs-generate: setup
-	$(BIN)/python -m cartwheel.docs --no-serve
+	$(BIN)/dbt docs generate --target $${CARTWHEEL_TARGET:-local}
+	$(BIN)/python -m cartwheel.docs --target-path target
 
 ## dbt build on the thrift target against a server started (and stopped) here.
 ## With $(DBT_STATE)/manifest.json present: slim CI, only state:modified+ deferring to it.

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from cartwheel import server
+from cartwheel.progress import waiting
 
 
 def _server(args: argparse.Namespace) -> int:
@@ -24,7 +25,8 @@ def _server(args: argparse.Namespace) -> int:
         if warning:
             print(f"cartwheel server: {warning}", file=sys.stderr)
         try:
-            state = server.start(config)
+            with waiting("starting the Spark Thrift + Connect server"):
+                state = server.start(config)
         except server.AlreadyRunning as exc:
             print(f"cartwheel server: {exc}")
             return 0
@@ -56,9 +58,10 @@ def _cluster(args: argparse.Namespace) -> int:
 
     try:
         if args.action == "start":
-            state = cluster.start(
-                args.workers, args.worker_cores, args.worker_memory, args.port, args.ui_port
-            )
+            with waiting(f"starting a master and {args.workers} workers"):
+                state = cluster.start(
+                    args.workers, args.worker_cores, args.worker_memory, args.port, args.ui_port
+                )
             print(
                 f"cartwheel cluster started: {state.master_url} with {args.workers} workers "
                 f"({args.worker_cores} core, {args.worker_memory} each); ui {state.ui_url}; "

@@ -167,5 +167,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help=f"replace existing {', '.join(FOLDERS)} folders in --out",
     )
-    cmd.add_argument("--quiet", action="store_true", help="no per-month progress on stderr")
+    cmd.add_argument(
+        "--quiet", action="store_true", help="no progress bar (drawn on a terminal only)"
+    )
     cmd.set_defaults(handler=run)

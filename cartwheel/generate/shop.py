@@ -12,10 +12,11 @@ a failed run never leaves half a shop behind. Memory holds one month of events a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
-import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -54,6 +55,7 @@ from cartwheel.generate.writers import (
     write_events_csv,
     write_jsonl,
 )
+from cartwheel.progress import bar
 
 FOLDERS = ("rees46", "amazon_reviews", "amazon_meta")
 STAGING = ".cartwheel-generate.partial"
@@ -241,21 +243,14 @@ def rees46_table(
 
 
 class Progress:
-    """A line per month on stderr: rows so far and the rate."""
+    """A bar of events written so far (rich, on a terminal only), the month in writing."""
 
-    def __init__(self, enabled: bool, total: int) -> None:
-        self.enabled, self.total, self.started = enabled, total, time.perf_counter()
+    def __init__(self, advance: Callable[[int, str], None] | None = None) -> None:
+        self.advance = advance
 
     def month(self, label: str, events: int, done: int, reviews: int) -> None:
-        if not self.enabled:
-            return
-        elapsed = time.perf_counter() - self.started
-        print(
-            f"generate {label}: {events:>10,} events ({done:,}/{self.total:,}, "
-            f"{done / max(elapsed, 1e-9):,.0f}/s), {reviews:,} reviews",
-            file=sys.stderr,
-            flush=True,
-        )
+        if self.advance is not None:
+            self.advance(events, f"{label}, {reviews:,} reviews")
 
 
 def folder_bytes(root: Path) -> int:
@@ -280,9 +275,9 @@ def generate_shop(
     began = time.perf_counter()
     staging = prepare_output(out, force)
     try:
-        counts = write_shop(
-            staging, interactions, seed, start, months, Progress(progress, interactions)
-        )
+        with contextlib.ExitStack() as stack:
+            advance = stack.enter_context(bar(interactions, "generate")) if progress else None
+            counts = write_shop(staging, interactions, seed, start, months, Progress(advance))
         publish(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -1,16 +1,24 @@
-"""The dbt docs site works in a real browser: headless Chromium against `cartwheel.docs.serve`.
+"""The docs site works in a real browser: headless Chromium against `dbt docs serve`.
 
 After the session's `dbt build` (local target), `dbt docs generate` writes the site to
-`target/pytest-local/`; it is served on a free port and driven with Playwright over Debian's
-`/usr/bin/chromium` (`scripts/ensure-chromium.sh` installs it; no browser download). Checks:
-the page loads without console or page errors, the project tree lists our marts, and the
-model page and full-screen lineage of `LINEAGE_MODEL` show its upstream models. A
-screenshot of that lineage goes to `target/docs-lineage.png`.
+`target/pytest-local/` and `cartwheel.docs` adds dbt-colibri's column lineage and dbterd's
+ERD beside it; `dbt docs serve` serves it on a free port, driven with Playwright over
+Debian's `/usr/bin/chromium` (`scripts/ensure-chromium.sh` installs it; no browser
+download). Checks: the page loads without console or page errors, the project tree lists
+our marts, the model page and full-screen lineage of `LINEAGE_MODEL` show its upstream
+models, the overview links the column lineage and the ERD, the column lineage traces
+`fct_order_items.revenue` back to the raw REES46 line, and the ERD draws `fct_interactions`
+joined to its dimensions. Screenshots go to `target/docs-*.png`.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
+import signal
+import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import unquote
@@ -18,8 +26,9 @@ from urllib.parse import unquote
 import pytest
 from playwright.sync_api import BrowserContext, Page
 
-from cartwheel.docs import serve
-from conftest import ROOT, run_dbt
+from cartwheel import docs
+from cartwheel.server import free_port, port_answers
+from conftest import BIN, ROOT, run_dbt
 
 # The model whose lineage is checked and screenshotted (one line to change).
 LINEAGE_MODEL = "ml_recommendations"
@@ -110,19 +119,34 @@ class DocsSite:
 
 @pytest.fixture(scope="module")
 def docs_site(built_local) -> Iterator[DocsSite]:
-    """`dbt docs generate` on the built local target, served on a free port."""
+    """`dbt docs generate` on the built local target and the two extra pages, as `make
+    docs` does, served by `dbt docs serve` on a free port."""
     result = run_dbt("docs", "generate", target="local")
     assert result.returncode == 0, result.output[-5000:]
     site = ROOT / "target" / "pytest-local"
     catalog = json.loads((site / "catalog.json").read_text())
     assert f"model.{PROJECT}.dim_users" in catalog["nodes"], "catalog lacks the built tables"
-    server = serve(site, "127.0.0.1", 0)
+    docs.generate(site)
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(BIN / "dbt"), "docs", "serve", "--host", "127.0.0.1", "--port", str(port),
+            "--no-browser", "--target-path", str(site), "--project-dir", str(ROOT),
+        ],
+        cwd=ROOT, env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
     try:
+        deadline = time.monotonic() + 60
+        while not port_answers("127.0.0.1", port):
+            assert server.poll() is None, "dbt docs serve exited"
+            assert time.monotonic() < deadline, "dbt docs serve did not answer in 60 s"
+            time.sleep(0.2)
         manifest = json.loads((site / "manifest.json").read_text())
-        yield DocsSite(f"http://127.0.0.1:{server.server_address[1]}", manifest)
+        yield DocsSite(f"http://127.0.0.1:{port}", manifest)
     finally:
-        server.shutdown()
-        server.server_close()
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
 
 
 @pytest.fixture
@@ -249,4 +273,96 @@ def test_lineage_shows_upstream_models(docs_site: DocsSite, page) -> None:
     open_site(page, url)
     direct = wait_for_graph(page, ancestors | {model}, min_width=1000)
     assert set(direct["nodes"]) == set(full["nodes"])
+    assert problems.items == []
+
+
+# fct_order_items.revenue back to the raw REES46 line, by hand from the SQL: revenue is
+# quantity x price of fct_interactions, whose price is stg_rees46__events.price, parsed
+# from the raw CSV line (`value`) in base_rees46__parsed_events.
+REVENUE_UPSTREAM = {
+    ("model.cartwheel.fct_interactions", "price"),
+    ("model.cartwheel.stg_rees46__events", "price"),
+    ("model.cartwheel.base_rees46__parsed_events", "price"),
+    ("source.cartwheel.rees46.events", "value"),
+}
+ERD_ENTITY = re.compile(r"entity-([A-Z0-9_]+)-\d+_entity-([A-Z0-9_]+)-\d+")
+
+
+def test_overview_links_the_column_lineage_and_the_erd(docs_site: DocsSite, page) -> None:
+    page, problems = page
+    open_site(page, f"{docs_site.url}/#!/overview")
+    for text, path in (
+        ("Column-level lineage", "colibri/index.html"),
+        ("The star schema", "erd/index.html"),
+    ):
+        link = page.get_by_role("link", name=text).first
+        link.wait_for()
+        assert link.get_attribute("href") == path
+    with page.expect_navigation():
+        page.get_by_role("link", name="The star schema").first.click()
+    page.wait_for_selector("pre.mermaid svg")
+    assert page.url == f"{docs_site.url}/erd/index.html"
+    assert problems.items == []
+
+
+def test_column_lineage_traces_revenue_back_to_the_raw_price(docs_site: DocsSite, page) -> None:
+    page, problems = page
+    page.goto(f"{docs_site.url}/colibri/index.html")
+    # the report's data, as the page loads it: every column's upstream columns
+    report = page.request.get(f"{docs_site.url}/colibri/colibri-manifest.json").json()
+    parents = report["lineage"]["parents"]
+    upstream, todo = set(), [("model.cartwheel.fct_order_items", "revenue")]
+    while todo:
+        node, column = todo.pop()
+        for parent in parents.get(node, {}).get(column, []):
+            edge = (parent["dbt_node"], parent["column"])
+            if edge not in upstream:
+                upstream.add(edge)
+                todo.append(edge)
+    assert REVENUE_UPSTREAM <= upstream, sorted(upstream)
+
+    # the page: select the column, then expand upstream until the REES46 source shows
+    page.get_by_placeholder("Filter models...").first.fill("fct_order_items")
+    page.get_by_text("fct_order_items", exact=True).first.click()
+    page.get_by_text("revenue", exact=True).first.click()
+    expanded: set[str] = set()
+    shown: set[str] = set()
+    for _ in range(5):  # fct_order_items <- fct_interactions <- stg <- base <- source
+        shown = {t.split("\n")[0] for t in page.locator(".react-flow__node").all_inner_texts()}
+        if "stg_rees46__events" in shown and "base_rees46__parsed_events" in shown:
+            break
+        for name in sorted(shown - expanded):
+            expanded.add(name)
+            node = page.locator(".react-flow__node", has_text=name).first
+            node.locator("button").nth(1).click(force=True)  # the node's upstream "+"
+            page.wait_for_timeout(300)
+    assert {"fct_interactions", "stg_rees46__events", "base_rees46__parsed_events"} <= shown
+    page.screenshot(path=str(ROOT / "target" / "docs-column-lineage.png"))
+    assert problems.items == []
+
+
+def test_erd_draws_the_star_schema(docs_site: DocsSite, page) -> None:
+    page, problems = page
+    page.goto(f"{docs_site.url}/erd/index.html")
+    page.wait_for_selector("pre.mermaid svg")
+    lines = page.locator("svg path.relationshipLine")
+    drawn = {
+        tuple(name.lower() for name in ERD_ENTITY.search(line_id).groups())
+        for line_id in lines.evaluate_all(
+            "ps => ps.filter(p => p.getTotalLength() > 0).map(p => p.id)"
+        )
+    }
+    for dim in ("dim_users", "dim_products", "dim_date"):
+        assert ("fct_interactions", dim) in drawn, sorted(drawn)
+    # every relationships test between facts and dimensions is drawn, and nothing else
+    declared = set()
+    for node in docs_site.manifest["nodes"].values():
+        meta = node.get("test_metadata") or {}
+        if node["resource_type"] == "test" and meta.get("name") == "relationships":
+            child = node["attached_node"].rsplit(".", 1)[-1]
+            parent = re.search(r"ref\('([a-z_0-9]+)'\)", meta["kwargs"]["to"]).group(1)
+            if child.startswith(("fct_", "dim_")) and parent.startswith(("fct_", "dim_")):
+                declared.add((child, parent))
+    assert drawn == declared
+    page.screenshot(path=str(ROOT / "target" / "docs-erd.png"), full_page=True)
     assert problems.items == []

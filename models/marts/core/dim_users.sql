@@ -63,15 +63,41 @@ joined as (
 
 ),
 
+keyed as (
+
+    -- frequency orders by orders, then reviews: n_reviews / (n_reviews + 1) < 1
+    select
+        *,
+        cast(n_orders as double) + n_reviews / (n_reviews + 1.0) as frequency_key
+    from joined
+
+),
+
+cuts as (
+
+    -- quintile cut points and the high-value revenue floor over all users, in one
+    -- distributed aggregate (a window over all users would run on one partition)
+    select
+        percentile_approx(recency_days, array(0.2, 0.4, 0.6, 0.8)) as recency_cuts,
+        percentile_approx(frequency_key, array(0.2, 0.4, 0.6, 0.8)) as frequency_cuts,
+        percentile_approx(revenue, array(0.2, 0.4, 0.6, 0.8)) as revenue_cuts,
+        percentile_approx(
+            revenue, {{ cartwheel_number_var('high_value_revenue_percentile') }}
+        ) as high_value_revenue_floor
+    from keyed
+
+),
+
 scored as (
 
     select
-        *,
-        cast(ntile(5) over (order by recency_days desc, user_id asc) as int) as r_score,
-        cast(ntile(5) over (order by n_orders, n_reviews, user_id) as int) as f_score,
-        cast(ntile(5) over (order by revenue, user_id) as int) as m_score,
-        percent_rank() over (order by revenue) as revenue_percentile
-    from joined
+        keyed.*,
+        5 - size(filter(cuts.recency_cuts, cut -> cut < keyed.recency_days)) as r_score,
+        1 + size(filter(cuts.frequency_cuts, cut -> cut < keyed.frequency_key)) as f_score,
+        1 + size(filter(cuts.revenue_cuts, cut -> cut < keyed.revenue)) as m_score,
+        keyed.revenue >= cuts.high_value_revenue_floor as is_top_revenue
+    from keyed
+    cross join cuts
 
 ),
 
@@ -95,8 +121,7 @@ final as (
         (
             (
                 revenue > 0
-                and revenue_percentile
-                >= {{ cartwheel_number_var('high_value_revenue_percentile') }}
+                and is_top_revenue
             )
             or n_reviews >= {{ cartwheel_number_var('high_value_min_reviews') }}
         ) as is_high_value
