@@ -15,7 +15,7 @@ DOCS_PORT ?= 8080
 STAMP := $(VENV)/.installed
 
 .PHONY: setup demo test lint ruff sqlfluff check pytest docs docs-generate \
-        dbt-build-thrift slim-state server-start server-stop clean bench-quality bench-speed tune \
+        dbt-build-thrift slim-state server-start server-stop clean bench-quality bench-speed bench-cluster tune \
         dashboard dashboard-screenshots
 
 setup: $(STAMP)
@@ -66,6 +66,10 @@ bench-quality: setup
 ## The speed benchmark: scaling table (1M, 3M, 10M), demo and test timings (slow).
 bench-speed: setup
 	$(BIN)/python benchmarks/bench_speed.py $(BENCH_ARGS)
+
+## The cluster benchmark: a 1M full build on a 2-worker standalone cluster next to local[2] (slow).
+bench-cluster: setup
+	$(BIN)/python benchmarks/bench_cluster.py $(BENCH_ARGS)
 
 ## The docs site (dbt docs, column lineage, star-schema ERD), served by dbt on 127.0.0.1:$(DOCS_PORT).
 docs: docs-generate

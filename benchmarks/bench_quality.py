@@ -39,6 +39,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
+from rich.console import Console
 
 PROJECT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -349,16 +350,19 @@ def replace_between_markers(
 
 
 class Progress:
-    """Progress lines: total elapsed seconds, data set, stage, message."""
+    """Progress lines: total elapsed seconds, data set, stage, message (rich: styled on a
+    terminal, plain text in a log)."""
 
     def __init__(self) -> None:
         self.started = time.perf_counter()
+        self.console = Console(highlight=False, soft_wrap=True)
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.started
 
     def __call__(self, dataset: str, stage: str, message: str) -> None:
-        print(f"[{self.elapsed():7.1f} s] {dataset:<36} {stage:<10} {message}", flush=True)
+        line = f"[{self.elapsed():7.1f} s] {dataset:<36} {stage:<10} {message}"
+        self.console.print(line, markup=False, style="bold red" if "FAILED" in line else None)
 
 
 def dataset_env(home: Path) -> dict[str, str]:
