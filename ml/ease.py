@@ -23,6 +23,7 @@ from pyspark.sql import DataFrame
 
 from ml.columns import ITEM, RANK, SCORE, USER, check_k
 from ml.matrix import concat_recs, rec_frame, target_codes, training_frame, weight_matrix
+from ml.upload import to_spark
 
 REC_SCHEMA = f"{USER} string, {ITEM} string, {RANK} int, {SCORE} double"
 BATCH_USERS = 2_000
@@ -54,7 +55,7 @@ class EaseModel:
             self.item_ids,
             exclude_seen,
         )
-        return self.spark.createDataFrame(frame, schema=REC_SCHEMA)
+        return to_spark(self.spark, frame, REC_SCHEMA, "ease")
 
 
 def too_many_items(n_items: int, max_items: int) -> str | None:

@@ -23,6 +23,7 @@ from ml.local.frames import categories_frame, holdout_frame, train_frame
 from ml.local.recommend import is_local, recommend_all_local
 from ml.recommend import BLEND, BlendWeights, Recommendations, recommend_all
 from ml.settings import Settings
+from ml.upload import to_spark
 
 WINDOW = "window_name"
 PARAMS = "params"
@@ -54,7 +55,7 @@ def recommend_window(
     if not is_local(train, settings):
         return recommend_all(train, holdout, settings, blend_weights).table
     recs = recommend_all_local(train_frame(train), holdout_frame(holdout), settings, blend_weights)
-    return train.sparkSession.createDataFrame(recs.table, schema=RECOMMENDATIONS_SCHEMA)
+    return to_spark(train.sparkSession, recs.table, RECOMMENDATIONS_SCHEMA, "recommendations")
 
 
 def evaluate_recommendations(

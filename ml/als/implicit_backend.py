@@ -37,6 +37,7 @@ from threadpoolctl import threadpool_limits
 from ml.als.params import AlsParams
 from ml.columns import ITEM, RANK, SCORE, USER, check_k
 from ml.matrix import concat_recs, rec_frame, target_codes, training_frame, weight_matrix
+from ml.upload import to_spark
 
 REC_SCHEMA = f"{USER} string, {ITEM} string, {RANK} int, {SCORE} double"
 BATCH_USERS = 10_000
@@ -165,7 +166,7 @@ def recommend_implicit(
 
     codes = target_codes(users, user_ids)
     frame = top_k_frame(model, matrix, codes, k, user_ids, item_ids, exclude_seen=exclude_seen)
-    recs = spark.createDataFrame(frame, schema=REC_SCHEMA)
+    recs = to_spark(spark, frame, REC_SCHEMA, "als-implicit")
     scored = time.perf_counter()
     return ImplicitResult(
         recs=recs,

@@ -190,3 +190,34 @@ def test_stop_where_proc_is_missing_keeps_the_pid_file(tmp_path: Path, monkeypat
     with pytest.raises(server.ServerError, match="no-proc is not available"):
         server.stop()
     assert pid_file.exists()
+
+
+UPLOAD_SCRIPT = """
+import json, sys
+import pandas as pd
+from pyspark.sql import SparkSession
+from ml.upload import UPLOAD_FOLDER, to_spark
+
+spark = SparkSession.builder.remote(sys.argv[1]).getOrCreate()
+frame = pd.DataFrame({"user_id": [f"u{i}" for i in range(2500)], "rank": range(2500)})
+sliced = to_spark(spark, frame, "user_id string, rank int", "test", rows=1000)
+whole = to_spark(spark, frame.head(900), "user_id string, rank int", "test", rows=1000)
+plans = [df._plan.__class__.__name__ for df in (sliced, whole)]
+rows = sorted((r.user_id, r.rank) for r in sliced.collect())
+print(json.dumps({"rows": rows, "n_whole": whole.count(), "plans": plans}))
+"""
+
+
+def test_a_large_table_reaches_spark_connect_in_slices(spark_server: ServerInfo) -> None:
+    """`ml.upload.to_spark` over Connect: a table above the slice size is written in
+    slices to the warehouse and read back whole; a small one stays a local relation."""
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", UPLOAD_SCRIPT, spark_server.env["CARTWHEEL_CONNECT_URL"]],
+        capture_output=True, text=True, cwd=root, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["rows"] == sorted([f"u{i}", i] for i in range(2500))
+    assert result["n_whole"] == 900
+    assert result["plans"] == ["DataSource", "LocalRelation"]
