@@ -220,4 +220,5 @@ def test_a_large_table_reaches_spark_connect_in_slices(spark_server: ServerInfo)
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["rows"] == sorted([f"u{i}", i] for i in range(2500))
     assert result["n_whole"] == 900
-    assert result["plans"] == ["DataSource", "LocalRelation"]
+    sliced, whole = result["plans"]
+    assert sliced == "DataSource" and whole != "DataSource"  # read back / a local relation
