@@ -233,7 +233,14 @@ def build_command(config: ServerConfig) -> list[str]:
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.shuffle.partitions": "8",
         "spark.sql.sources.partitionOverwriteMode": "dynamic",
-        "spark.driver.extraJavaOptions": f"-Dderby.system.home={base}",
+        # Spark Connect caches each session's last 16 resolved plans, and a plan built from
+        # a pandas table holds its rows: with the ML models' uploads that pinned 5M rows
+        # (2.9 GB) in the driver at 1M interactions and ran it out of heap. dbt runs each
+        # Python model once, so the cache saves nothing here.
+        "spark.connect.session.planCache.enabled": "false",
+        # A driver out of heap dies (dbt then says the server is gone) instead of hanging
+        # with its scheduler thread dead and every client waiting.
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={base} -XX:+ExitOnOutOfMemoryError",
     }
     if config.master:  # executors in other JVMs: they need only the warehouse path
         confs["spark.executor.memory"] = config.executor_memory
