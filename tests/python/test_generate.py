@@ -462,10 +462,38 @@ def test_cli_writes_summary_and_reports_errors(
     assert cli.main(argv) == 2
     assert "pass --force" in capsys.readouterr().err
     assert cli.main([*argv, "--force"]) == 0
-    assert "generate 2023-03" in capsys.readouterr().err, "progress lines on stderr"
+    assert capsys.readouterr().err == "", "no progress bar when stderr is not a terminal"
     for bad in (["--interactions", "lots"], ["--interactions", "10", "--start-date", "2023-13-01"]):
         assert cli.main(["generate", "--out", str(tmp_path / "x"), *bad]) == 2
         assert "cartwheel: error:" in capsys.readouterr().err
+
+
+def test_progress_bar_is_drawn_on_a_terminal(tmp_path: Path) -> None:
+    """On a terminal (a pseudo-terminal here) `cartwheel generate` draws rich's bar on
+    stderr, ending at all events written, with the last month and its reviews."""
+    import os
+    import subprocess
+    import sys
+
+    main, child = os.openpty()
+    command = [sys.executable, "-m", "cartwheel.cli", "generate", "--interactions", "800"]
+    command += ["--seed", "3", "--months", "3", "--out", str(tmp_path / "raw")]
+    env = {**os.environ, "COLUMNS": "120", "TERM": "xterm"}
+    done = subprocess.run(command, stdout=subprocess.PIPE, stderr=child, env=env, timeout=120)
+    os.close(child)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # EIO: the child's side is closed
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(main)
+    assert done.returncode == 0
+    text = drawn.decode(errors="replace")
+    assert "generate" in text and "800/800" in text and "2023-03" in text, text[-500:]
 
 
 def test_default_out_is_raw_root(
