@@ -1,8 +1,8 @@
 """Progress for long commands, drawn by rich on stderr, and only on a terminal.
 
-- `bar(total, description)`: a bar with counts, rate and elapsed time (`cartwheel generate`);
+- `bar(total, description)`: a bar with counts and elapsed time (`cartwheel generate`);
 - `waiting(message)`: a spinner with elapsed time (`cartwheel server start`, `cartwheel
-  cluster start`, the benchmarks' stages).
+  cluster start`).
 
 When stderr is not a terminal (CI, a pipe, a log file) both draw nothing, so logs hold
 only the commands' own lines.
@@ -29,8 +29,9 @@ def console() -> Console:
 
 
 @contextmanager
-def bar(total: int, description: str) -> Iterator[Callable[[int, str], None]]:
-    """Yields `advance(n, note)`: n more done, `note` shown after the bar."""
+def bar(total: int, description: str, enabled: bool = True) -> Iterator[Callable[[int, str], None]]:
+    """Yields `advance(n, note)`: n more done, `note` shown after the bar (`enabled` False:
+    draws nothing, as on a non-terminal)."""
     out = console()
     columns = (
         TextColumn("[bold]{task.description}"),
@@ -39,7 +40,8 @@ def bar(total: int, description: str) -> Iterator[Callable[[int, str], None]]:
         TextColumn("{task.fields[note]}"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=out, disable=not out.is_terminal, transient=False) as p:
+    disable = not (enabled and out.is_terminal)
+    with Progress(*columns, console=out, disable=disable, transient=False) as p:
         task = p.add_task(description, total=total, note="")
 
         def advance(n: int, note: str = "") -> None:

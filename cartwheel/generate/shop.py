@@ -12,7 +12,6 @@ a failed run never leaves half a shop behind. Memory holds one month of events a
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import time
@@ -245,12 +244,11 @@ def rees46_table(
 class Progress:
     """A bar of events written so far (rich, on a terminal only), the month in writing."""
 
-    def __init__(self, advance: Callable[[int, str], None] | None = None) -> None:
+    def __init__(self, advance: Callable[[int, str], None]) -> None:
         self.advance = advance
 
     def month(self, label: str, events: int, done: int, reviews: int) -> None:
-        if self.advance is not None:
-            self.advance(events, f"{label}, {reviews:,} reviews")
+        self.advance(events, f"{label}, {reviews:,} reviews")
 
 
 def folder_bytes(root: Path) -> int:
@@ -275,8 +273,7 @@ def generate_shop(
     began = time.perf_counter()
     staging = prepare_output(out, force)
     try:
-        with contextlib.ExitStack() as stack:
-            advance = stack.enter_context(bar(interactions, "generate")) if progress else None
+        with bar(interactions, "generate", enabled=progress) as advance:
             counts = write_shop(staging, interactions, seed, start, months, Progress(advance))
         publish(staging, out)
     except BaseException:
