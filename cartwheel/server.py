@@ -29,6 +29,7 @@ from cartwheel.home import server_dir
 
 THRIFT_CLASS = "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2"
 CONNECT_PLUGIN = "org.apache.spark.sql.connect.SparkConnectPlugin"
+CHECKPOINT_FOLDER = "_cartwheel_checkpoints"  # under the warehouse, beside ml.upload's uploads
 
 
 LOOPBACK = "127.0.0.1"
@@ -244,6 +245,10 @@ def build_command(config: ServerConfig) -> list[str]:
     }
     if config.master:  # executors in other JVMs: they need only the warehouse path
         confs["spark.executor.memory"] = config.executor_memory
+        # An executor can be lost: the ML code's checkpoints go to files every executor
+        # shares (ml/checkpoint.py), removed once the driver drops the DataFrame.
+        confs["spark.checkpoint.dir"] = str(base / "warehouse" / CHECKPOINT_FOLDER)
+        confs["spark.cleaner.referenceTracking.cleanCheckpoints"] = "true"
     command = [
         str(submit),
         "--class",

@@ -28,6 +28,7 @@ from pyspark.sql import functions as F
 from ml.als import train_and_recommend
 from ml.blend import BLEND_NAME, blend_many, candidate_weights
 from ml.buy_again import NOT_UNDER_NEW_ITEMS, recommend_buy_again
+from ml.checkpoint import checkpoint
 from ml.columns import ITEM, MODEL, RANK, SCORE, USER, WEIGHT
 from ml.ease import fit_ease_model, too_many_items
 from ml.evaluation import PROTOCOL, PROTOCOLS
@@ -105,7 +106,7 @@ def target_users(train: DataFrame, holdout: DataFrame, active_users: int) -> Dat
 def materialised(make: Callable[[], DataFrame], backend: str, train_seconds: float) -> ModelLists:
     """Compute a lazy list once (later readers reuse it) and time it."""
     started = time.perf_counter()
-    recs = make().localCheckpoint(eager=True)
+    recs = checkpoint(make())
     return ModelLists(recs, backend, train_seconds, time.perf_counter() - started)
 
 
@@ -136,9 +137,9 @@ def fit_buy_again(ctx: Context) -> Recommend:
 def fit_item_knn(ctx: Context) -> Recommend:
     s = ctx.settings
     started = time.perf_counter()
-    neighbours = item_neighbours(
-        ctx.train, s.knn_neighbours, s.knn_shrink, s.knn_max_user_items
-    ).localCheckpoint(eager=True)
+    neighbours = checkpoint(
+        item_neighbours(ctx.train, s.knn_neighbours, s.knn_shrink, s.knn_max_user_items)
+    )
     seconds = time.perf_counter() - started
     return lambda exclude: materialised(
         lambda: recommend_item_knn(

@@ -19,6 +19,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from ml.als import AlsParams, train_and_recommend
+from ml.checkpoint import checkpoint
 from ml.columns import ITEM, MODEL
 from ml.evaluation import POPULATION, PROTOCOL, TARGET, evaluate
 from ml.local import evaluation as local_evaluation
@@ -83,9 +84,7 @@ def tune_als(
     table = union_all(lists)
     n_catalog = max(train.select(ITEM).distinct().count(), 1)
     models = [f"als:{i}" for i in range(len(points))]
-    metrics = evaluate(
-        table.localCheckpoint(eager=True), holdout, (settings.top_k,), n_catalog, None, models
-    )
+    metrics = evaluate(checkpoint(table), holdout, (settings.top_k,), n_catalog, None, models)
     train.unpersist()
     users.unpersist()
     return choose(Grid(points, metrics, seconds, backends, protocol), settings, target)

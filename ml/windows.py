@@ -16,6 +16,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from ml.blend import parse_weights, weights_json
+from ml.checkpoint import checkpoint
 from ml.columns import ITEM, MODEL
 from ml.evaluation import EVALUATION_COLUMNS, EVALUATION_SCHEMA, PROTOCOL, QUALITY, TARGET, evaluate
 from ml.local import evaluation as local_evaluation
@@ -148,7 +149,7 @@ def evaluate_window(
         return choose_blend(table, settings, target) if blend_weights is None else table
     train = train.cache()
     recs = recommend_all(train, holdout, settings, blend_weights)
-    recs.table = recs.table.localCheckpoint(eager=True)
+    recs.table = checkpoint(recs.table)
     n_catalog = train.select(ITEM).distinct().count()
     table = evaluate_recommendations(recs, holdout, settings, n_catalog, item_categories)
     train.unpersist()

@@ -39,6 +39,7 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from ml.als.params import AlsParams
+from ml.checkpoint import checkpoint
 from ml.columns import CATEGORY, ITEM, SCORE, USER, WEIGHT, check_k
 from ml.indexing import dense_ids
 from ml.popularity import popularity_order, popularity_table
@@ -63,11 +64,10 @@ def fit_als(train: DataFrame, params: AlsParams, num_blocks: int | None = None):
     """Fit MLlib implicit ALS on dense integer ids.
 
     Returns ``(model, user_map, item_map)``; the maps are ``user_id, _user`` and
-    ``product_id, _item`` (materialised with ``localCheckpoint``: they are read again when
-    scoring).
+    ``product_id, _item`` (checkpointed: they are read again when scoring).
     """
-    user_map = dense_ids(train, USER, "_user").localCheckpoint(eager=True)
-    item_map = dense_ids(train, ITEM, "_item").localCheckpoint(eager=True)
+    user_map = checkpoint(dense_ids(train, USER, "_user"))
+    item_map = checkpoint(dense_ids(train, ITEM, "_item"))
     blocks = (
         {} if num_blocks is None else {"numUserBlocks": num_blocks, "numItemBlocks": num_blocks}
     )
@@ -263,7 +263,7 @@ def recommend_spark(
         num_blocks: ALS user/item blocks (default: MLlib's 10).
         threshold_sample: head candidates used for the per-user score bound (speed only;
             the result is exact for any value >= 1).
-        materialize: compute the recommendations now (``localCheckpoint``), so that
+        materialize: compute the recommendations now (``ml.checkpoint``), so that
             ``score_seconds`` is real and downstream reads do not retrain; otherwise the
             returned DataFrame is lazy and ``score_seconds`` only covers planning.
         exclude_seen: leave out the user's training products (``new_items``); ``False``
@@ -282,7 +282,7 @@ def recommend_spark(
     candidates, category_lists = candidate_items(
         train, max_candidates, item_categories, per_category_candidates
     )
-    candidates = candidates.localCheckpoint(eager=True)
+    candidates = checkpoint(candidates)
     n_candidates = candidates.count()
     recs = score_candidates(
         model,
@@ -299,7 +299,7 @@ def recommend_spark(
     )
     n_target_users = None
     if materialize:
-        recs = recs.localCheckpoint(eager=True)
+        recs = checkpoint(recs)
         n_target_users = recs.select(USER).distinct().count()
     scored = time.perf_counter()
     return SparkResult(
