@@ -2,24 +2,38 @@
 with the driver but the network and the warehouse path; one worker lost mid-build.
 
 `cartwheel cluster start` (2 workers x 1 core, 1 GiB), `cartwheel server start --master`,
-then the whole `dbt build --target thrift` on a small generated shop with the Spark ML
-backend and Spark ALS forced, so recommenders train on the executors.
+then the whole `dbt build --target thrift` on the real REES46 sample (5,019 events from
+`../shared`, with empty categories and brands) with the Spark ML backend and Spark ALS
+forced, so the distributed recommenders and their evaluation run end to end through dbt and
+Spark Connect on the executors. (test_real_samples builds the same sample on the embedded
+target with the local backend.)
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
 
 from cartwheel import cluster
-from cartwheel.generate import generate_shop
 from cartwheel.server import free_port
-from conftest import ROOT, cartwheel_cli, dbt_process, wait_for
+from conftest import (
+    REES46_SAMPLE,
+    ROOT,
+    ServerInfo,
+    cartwheel_cli,
+    dbt_process,
+    thrift_query,
+    wait_for,
+)
 
 pytestmark = pytest.mark.cluster
 VARS = {"ml_backend": "spark", "als_backend": "spark", "ml_backtest_folds": 1}
@@ -27,9 +41,10 @@ VARS = {"ml_backend": "spark", "als_backend": "spark", "ml_backtest_folds": 1}
 
 @pytest.fixture(scope="module")
 def on_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """A data home with a small shop, a 2-worker cluster and a server on it; the env."""
+    """A data home with the real REES46 sample, a 2-worker cluster and a server on it; the env."""
     home = tmp_path_factory.mktemp("cluster_home")
-    generate_shop(home / "raw", interactions=20_000, seed=3, start=date(2023, 1, 1), months=6)
+    (home / "raw" / "rees46").mkdir(parents=True)
+    shutil.copy(REES46_SAMPLE, home / "raw" / "rees46")
     port, ui_port, thrift, connect = (free_port() for _ in range(4))
     env = {
         "CARTWHEEL_HOME": str(home),
@@ -60,6 +75,76 @@ def on_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, s
 
 def master_status(env: dict[str, str]) -> dict:
     return cluster.master_json(env["CARTWHEEL_UI_URL"])
+
+
+CHECKPOINT_SCRIPT = """
+import sys
+from pyspark.sql import SparkSession, functions as F
+from ml.checkpoint import checkpoint, reliable
+
+spark = SparkSession.builder.remote(sys.argv[1]).getOrCreate()
+n = 2_000_000
+frame = checkpoint(spark.range(0, n, 1, 8).withColumn("x", F.sha2(F.col("id").cast("string"), 256)))
+print("reliable" if reliable(spark) else "local", flush=True)
+sys.stdin.readline()  # the test kills an executor meanwhile
+print(frame.agg(F.sum("id")).first()[0], flush=True)
+"""
+
+
+def executor_pids(worker: cluster.Daemon) -> list[int]:
+    """The executor JVMs a worker launched (its process group, by command line)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+            if (
+                b"CoarseGrainedExecutorBackend" in cmdline
+                and os.getpgid(int(proc.name)) == worker.pid
+            ):
+                found.append(int(proc.name))
+        except (ValueError, OSError):
+            continue
+    return found
+
+
+def app_cores(env: dict[str, str]) -> int:
+    apps = [a for a in master_status(env)["activeapps"] if a["name"] == "cartwheel-server"]
+    return apps[0]["cores"] if apps else 0
+
+
+def test_a_checkpoint_outlives_the_executor_that_computed_it(
+    on_cluster: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The recommenders compute each list once (`ml.checkpoint`) and read it again later. On a
+    cluster those rows go to files under the warehouse: after an executor holding some of
+    them is killed they are still read (a local checkpoint lost them: the build failed with
+    "Checkpoint block ... not found")."""
+    env = on_cluster
+    assert app_cores(env) == 2
+    script = subprocess.Popen(
+        [sys.executable, "-c", CHECKPOINT_SCRIPT, env["CARTWHEEL_CONNECT_URL"]],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+    )  # fmt: skip
+    try:
+        assert script.stdout.readline().strip() == "reliable", script.stderr.read()[-3000:]
+        warehouse = Path(env["CARTWHEEL_HOME"]) / "server" / "warehouse"
+        assert any((warehouse / "_cartwheel_checkpoints").rglob("part-*"))  # files, not blocks
+        monkeypatch.setenv("CARTWHEEL_HOME", env["CARTWHEEL_HOME"])
+        worker = next(d for d in cluster.read_state().daemons if d.role == "worker-2")
+        (executor,) = executor_pids(worker)
+        os.kill(executor, signal.SIGKILL)
+        out, err = script.communicate("go\n", timeout=300)
+    finally:
+        script.kill()
+    assert script.returncode == 0, err[-3000:]
+    n = 2_000_000
+    assert int(out.strip()) == n * (n - 1) // 2
+    # the worker launches a new executor: the build below starts on two again
+    deadline = time.monotonic() + 120
+    while app_cores(env) != 2 and time.monotonic() < deadline:
+        time.sleep(1)
+    assert app_cores(env) == 2
 
 
 def test_the_whole_build_runs_on_the_cluster_and_survives_a_lost_worker(
@@ -96,3 +181,15 @@ def test_the_whole_build_runs_on_the_cluster_and_survives_a_lost_worker(
     assert lost.role == "worker-2"
     recs = [r for r in results if r["unique_id"] == "model.cartwheel.ml_recommendations"]
     assert recs and recs[0]["status"] == "success"
+
+    server = ServerInfo("127.0.0.1", int(env["CARTWHEEL_THRIFT_PORT"]), 0)
+    runs = thrift_query(server, "select distinct model, backend from cartwheel.ml_recommendations")
+    by_model = runs.drop_duplicates("model").set_index("model")["backend"]
+    assert by_model["popularity"] == "sql", by_model  # Spark SQL, not the local backend's pandas
+    assert by_model["als"] == "spark", by_model  # MLlib on the executors
+    counts = thrift_query(server, "select * from cartwheel.audit_source_row_counts")
+    rees46 = counts.set_index("source_name").loc["rees46"]
+    assert int(rees46["raw_rows"]) == 5_019  # the sample's lines (SOURCE.txt)
+    assert int(rees46["raw_rows"]) == sum(
+        int(rees46[c]) for c in ("staged_rows", "duplicate_rows", "rejected_rows")
+    )

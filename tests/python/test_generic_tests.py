@@ -31,6 +31,18 @@ models:
           name: no_nulls_in_id_or_n
           arguments:
             columns: [id, n]
+      - cartwheel_columns_in_range:
+          name: n_or_id_out_of_range
+          arguments:
+            columns:
+              n: {min_value: 0, max_value: 10}
+              id: {min_value: 1, max_value: 3, inclusive: false}
+      - cartwheel_columns_in_range:
+          name: n_and_id_in_range
+          arguments:
+            columns:
+              n: {min_value: 5}
+              id: {min_value: 1, max_value: 3}
     columns:
       - name: n
         data_tests:
@@ -65,5 +77,8 @@ def test_generic_tests_fail_on_planted_rows(planted_project: Path, cartwheel_hom
     assert statuses["nulls_in_x_or_y"] == "fail"  # rows 1 (y) and 2 (x)
     assert statuses["no_nulls_in_id_or_n"] == "pass"
     assert statuses["n_above_ten"] == "fail"  # n = 50
+    assert statuses["n_or_id_out_of_range"] == "fail"  # row 2 (n = 50), rows 1 and 3 (strict id)
+    assert statuses["n_and_id_in_range"] == "pass"  # inclusive bounds: n = 5, id = 1 and 3 pass
     failures = {r["unique_id"].split(".")[2]: r["failures"] for r in result.run_results["results"]}
     assert failures["nulls_in_x_or_y"] == 2 and failures["n_above_ten"] == 1
+    assert failures["n_or_id_out_of_range"] == 3
