@@ -8,9 +8,14 @@ from dataclasses import dataclass
 
 from dbt.adapters.cartwheel import lock
 from dbt.adapters.cartwheel.session import CartwheelSessionConnectionWrapper
+from dbt.adapters.cartwheel.thrift import CartwheelPyhiveConnectionWrapper
 from dbt.adapters.contracts.connection import Connection
 from dbt.adapters.exceptions.connection import FailedToConnectError
-from dbt.adapters.spark.connections import SparkConnectionManager, SparkCredentials
+from dbt.adapters.spark.connections import (
+    PyhiveConnectionWrapper,
+    SparkConnectionManager,
+    SparkCredentials,
+)
 from dbt.adapters.spark.session import SessionConnectionWrapper
 from dbt_common.exceptions import DbtRuntimeError
 
@@ -76,4 +81,6 @@ class CartwheelConnectionManager(SparkConnectionManager):
             raise
         if isinstance(connection.handle, SessionConnectionWrapper):
             connection.handle.__class__ = CartwheelSessionConnectionWrapper
+        elif isinstance(connection.handle, PyhiveConnectionWrapper):
+            connection.handle.__class__ = CartwheelPyhiveConnectionWrapper
         return connection

@@ -222,3 +222,37 @@ def test_a_large_table_reaches_spark_connect_in_slices(spark_server: ServerInfo)
     assert result["n_whole"] == 900
     sliced, whole = result["plans"]
     assert sliced == "DataSource" and whole != "DataSource"  # read back / a local relation
+
+
+def test_a_running_statement_is_asked_about_again_at_once(
+    spark_server: ServerInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A statement still running when the Thrift server's long poll gives up (5 s) is asked
+    about again after 20 ms, not after the profile's `poll_interval` (dbt-spark slept 5 s
+    there: a 6 s statement took 10 s)."""
+    from dbt.adapters.cartwheel.thrift import CartwheelPyhiveConnectionWrapper
+    from dbt.adapters.spark import connections as spark_connections
+    from pyhive import hive
+
+    slept: list[float] = []
+    real_sleep = time.sleep
+
+    def sleep(seconds: float) -> None:  # dbt-spark's poll loop calls time.sleep
+        slept.append(seconds)
+        real_sleep(seconds)
+
+    monkeypatch.setattr(spark_connections.time, "sleep", sleep)
+    handle = hive.connect(host=spark_server.host, port=spark_server.thrift_port, username="t")
+    wrapper = CartwheelPyhiveConnectionWrapper(handle, poll_interval=5)
+    try:
+        cursor = wrapper.cursor()
+        # runs 6 s on the server: the first state request returns "running" after 5 s
+        cursor.execute("select 7 as n, java_method('java.lang.Thread', 'sleep', 6000L) as slept")
+        assert cursor.fetchall()[0][0] == 7
+        assert slept == [0.02]  # then one short delay, and the next request sees it end
+        cursor.execute("select 1 + 1")  # short: answered by the first request
+        assert cursor.fetchall() == [(2,)]
+    finally:
+        wrapper.close()
+    assert slept == [0.02]
+    assert wrapper.poll_interval == 5  # between statements: the profile's value
