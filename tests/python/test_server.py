@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import types
 from pathlib import Path
 
 import pytest
@@ -235,13 +236,15 @@ def test_a_running_statement_is_asked_about_again_at_once(
     from pyhive import hive
 
     slept: list[float] = []
-    real_sleep = time.sleep
 
-    def sleep(seconds: float) -> None:  # dbt-spark's poll loop calls time.sleep
+    def sleep(seconds: float) -> None:
         slept.append(seconds)
-        real_sleep(seconds)
+        time.sleep(seconds)
 
-    monkeypatch.setattr(spark_connections.time, "sleep", sleep)
+    # dbt-spark's poll loop sleeps through its module's `time`: only its sleeps are
+    # recorded (patching time.sleep itself caught other threads' sleeps too)
+    clock = types.SimpleNamespace(sleep=sleep, time=time.time)
+    monkeypatch.setattr(spark_connections, "time", clock)
     handle = hive.connect(host=spark_server.host, port=spark_server.thrift_port, username="t")
     wrapper = CartwheelPyhiveConnectionWrapper(handle, poll_interval=5)
     try:
