@@ -68,8 +68,10 @@ class CartwheelConnectionManager(SparkConnectionManager):
     def open(cls, connection: Connection) -> Connection:
         credentials = connection.credentials
         if getattr(credentials, "method", None) == "session":  # the embedded target
+            home = lock.home_of(credentials.server_side_parameters or {})
             try:
-                lock.acquire(lock.home_of(credentials.server_side_parameters or {}))
+                if home is not None:
+                    lock.acquire(home)
             except lock.HomeLocked as exc:
                 raise FailedToConnectError(str(exc)) from None
         try:

@@ -23,8 +23,11 @@ class HomeLocked(RuntimeError):
     """Another process holds the data home's lock."""
 
 
-def home_of(server_side_parameters: dict[str, str]) -> Path:
-    """The data home of an embedded target: the folder holding its warehouse."""
+def home_of(server_side_parameters: dict[str, str]) -> Path | None:
+    """The data home of an embedded target: the folder holding its warehouse; None for an
+    in-memory catalog (the lint target), which keeps nothing on disk to share."""
+    if server_side_parameters.get("spark.sql.catalogImplementation") == "in-memory":
+        return None
     warehouse = server_side_parameters.get("spark.sql.warehouse.dir", "spark-warehouse")
     return Path(warehouse).expanduser().resolve().parent
 

@@ -37,20 +37,20 @@ class CartwheelPyhiveConnectionWrapper(PyhiveConnectionWrapper):
 
     _delays: Iterator[float] | None = None
 
+    @property
+    def _ceiling(self) -> float:
+        return float(self.__dict__.get("poll_interval", 5))
+
     @property  # type: ignore[override]
     def poll_interval(self) -> float:
-        ceiling = float(self.__dict__.get("poll_interval", 5))
-        if self._delays is None:
-            return ceiling
-        return next(self._delays)
+        return self._ceiling if self._delays is None else next(self._delays)
 
     @poll_interval.setter
     def poll_interval(self, value: float) -> None:
         self.__dict__["poll_interval"] = value
 
     def _execute_with_polling(self, sql: str, bindings: Any) -> None:
-        ceiling = float(self.__dict__.get("poll_interval", 5))
-        self._delays = poll_delays(FIRST_POLL_SECONDS, ceiling)
+        self._delays = poll_delays(FIRST_POLL_SECONDS, self._ceiling)
         try:
             super()._execute_with_polling(sql, bindings)
         finally:

@@ -29,6 +29,7 @@ from conftest import (
     REES46_SAMPLE,
     ROOT,
     ServerInfo,
+    assert_rees46_sample_reconciles,
     cartwheel_cli,
     dbt_process,
     thrift_query,
@@ -77,13 +78,14 @@ def master_status(env: dict[str, str]) -> dict:
     return cluster.master_json(env["CARTWHEEL_UI_URL"])
 
 
+ROWS = 2_000_000
 CHECKPOINT_SCRIPT = """
 import sys
 from pyspark.sql import SparkSession, functions as F
 from ml.checkpoint import checkpoint, reliable
 
 spark = SparkSession.builder.remote(sys.argv[1]).getOrCreate()
-n = 2_000_000
+n = int(sys.argv[2])
 frame = checkpoint(spark.range(0, n, 1, 8).withColumn("x", F.sha2(F.col("id").cast("string"), 256)))
 print("reliable" if reliable(spark) else "local", flush=True)
 sys.stdin.readline()  # the test kills an executor meanwhile
@@ -122,7 +124,7 @@ def test_a_checkpoint_outlives_the_executor_that_computed_it(
     env = on_cluster
     assert app_cores(env) == 2
     script = subprocess.Popen(
-        [sys.executable, "-c", CHECKPOINT_SCRIPT, env["CARTWHEEL_CONNECT_URL"]],
+        [sys.executable, "-c", CHECKPOINT_SCRIPT, env["CARTWHEEL_CONNECT_URL"], str(ROWS)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         cwd=ROOT,
     )  # fmt: skip
@@ -138,8 +140,7 @@ def test_a_checkpoint_outlives_the_executor_that_computed_it(
     finally:
         script.kill()
     assert script.returncode == 0, err[-3000:]
-    n = 2_000_000
-    assert int(out.strip()) == n * (n - 1) // 2
+    assert int(out.strip()) == ROWS * (ROWS - 1) // 2  # the sum of 0 .. ROWS - 1
     # the worker launches a new executor: the build below starts on two again
     deadline = time.monotonic() + 120
     while app_cores(env) != 2 and time.monotonic() < deadline:
@@ -151,10 +152,8 @@ def test_the_whole_build_runs_on_the_cluster_and_survives_a_lost_worker(
     on_cluster: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     env = on_cluster
-    status = master_status(env)
-    (app,) = [a for a in status["activeapps"] if a["name"] == "cartwheel-server"]
-    assert app["cores"] == 2  # one executor on each worker
-    assert sorted(w["coresused"] for w in status["workers"]) == [1, 1]
+    assert app_cores(env) == 2  # one executor on each worker
+    assert sorted(w["coresused"] for w in master_status(env)["workers"]) == [1, 1]
 
     target = Path(env["CARTWHEEL_HOME"]) / "target"
     log = Path(env["CARTWHEEL_HOME"]) / "build.log"
@@ -188,8 +187,4 @@ def test_the_whole_build_runs_on_the_cluster_and_survives_a_lost_worker(
     assert by_model["popularity"] == "sql", by_model  # Spark SQL, not the local backend's pandas
     assert by_model["als"] == "spark", by_model  # MLlib on the executors
     counts = thrift_query(server, "select * from cartwheel.audit_source_row_counts")
-    rees46 = counts.set_index("source_name").loc["rees46"]
-    assert int(rees46["raw_rows"]) == 5_019  # the sample's lines (SOURCE.txt)
-    assert int(rees46["raw_rows"]) == sum(
-        int(rees46[c]) for c in ("staged_rows", "duplicate_rows", "rejected_rows")
-    )
+    assert_rees46_sample_reconciles(counts)

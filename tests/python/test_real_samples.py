@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REES46_SAMPLE, local_table, run_dbt
+from conftest import REES46_SAMPLE, assert_rees46_sample_reconciles, local_table, run_dbt
 
 SCHEMA = "t_real"
 
@@ -39,8 +39,4 @@ def test_build_is_green_on_the_real_rees46_sample(raw_root: Path, cartwheel_home
     # popularity says where it ran: pandas on the local backend (Spark SQL on the Spark one)
     assert by_model["popularity"] == "pandas", by_model
     counts = local_table(cartwheel_home, "audit_source_row_counts", schema=SCHEMA)
-    rees46 = counts.set_index("source_name").loc["rees46"]
-    assert int(rees46["raw_rows"]) == 5_019
-    assert int(rees46["raw_rows"]) == sum(
-        int(rees46[c]) for c in ("staged_rows", "duplicate_rows", "rejected_rows")
-    )
+    assert_rees46_sample_reconciles(counts)
