@@ -455,7 +455,8 @@ def prepare(dataset: Dataset, shared: Path, home: Path, env: dict[str, str]) -> 
 
 
 class DbtWatcher:
-    """Reports dbt's node count now and then, and every error line at once."""
+    """Reports dbt's node count now and then (on a terminal only: a log keeps the stage
+    lines), and every error line at once."""
 
     def __init__(self, dataset: str, progress: Progress) -> None:
         self.dataset, self.progress = dataset, progress
@@ -472,7 +473,8 @@ class DbtWatcher:
         self.total = total
         if match[3] in {"ERROR", "FAIL"}:
             self.progress(self.dataset, "dbt build", ANSI.sub("", line).strip()[:160])
-        if time.perf_counter() - self.last_report >= PROGRESS_EVERY_SECONDS:
+        due = time.perf_counter() - self.last_report >= PROGRESS_EVERY_SECONDS
+        if due and self.progress.console.is_terminal:
             self.last_report = time.perf_counter()
             self.progress(self.dataset, "dbt build", f"{self.done} of {self.total} nodes done")
 

@@ -19,6 +19,7 @@ def _server(args: argparse.Namespace) -> int:
         driver_memory=args.driver_memory,
         cores=args.cores,
         master=args.master,
+        confs=tuple(args.conf) or None,
     )
     if args.action == "start":
         warning = server.bind_warning(config.host, config.allow_remote)
@@ -104,6 +105,13 @@ def _dashboard(args: argparse.Namespace) -> int:
         return 0
 
 
+def _conf(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE (e.g. spark.executor.cores=2)")
+    return key.strip(), value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cartwheel", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -129,6 +137,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--master",
         help="run on a cluster: spark://host:7077 (standalone; `cartwheel cluster start`), "
         "yarn or k8s://... (env CARTWHEEL_SPARK_MASTER; default local[--cores])",
+    )
+    srv.add_argument(
+        "--conf",
+        action="append",
+        default=[],
+        type=_conf,
+        metavar="KEY=VALUE",
+        help="a Spark setting of the server, repeatable, over the defaults: e.g. "
+        "spark.sql.warehouse.dir, spark.hadoop.javax.jdo.option.ConnectionURL, "
+        "spark.executor.cores, spark.driver.host (a cluster operator's settings: README)",
     )
     srv.set_defaults(handler=_server)
 

@@ -54,6 +54,8 @@ class ServerConfig:
     allow_remote: bool = False
     master: str | None = None  # None: local[cores]; else spark://..., yarn, k8s://...
     executor_memory: str = "1g"
+    # `--conf KEY=VALUE` of `server start`: applied last, so they win over the defaults
+    confs: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_env(cls, **overrides: object) -> ServerConfig:
@@ -245,10 +247,13 @@ def build_command(config: ServerConfig) -> list[str]:
     }
     if config.master:  # executors in other JVMs: they need only the warehouse path
         confs["spark.executor.memory"] = config.executor_memory
+        confs["spark.cleaner.referenceTracking.cleanCheckpoints"] = "true"
+    confs.update(config.confs)  # the operator's settings (warehouse, metastore, executors)
+    if config.master and "spark.checkpoint.dir" not in confs:
         # An executor can be lost: the ML code's checkpoints go to files every executor
         # shares (ml/checkpoint.py), removed once the driver drops the DataFrame.
-        confs["spark.checkpoint.dir"] = str(base / "warehouse" / CHECKPOINT_FOLDER)
-        confs["spark.cleaner.referenceTracking.cleanCheckpoints"] = "true"
+        warehouse = confs["spark.sql.warehouse.dir"].rstrip("/")
+        confs["spark.checkpoint.dir"] = f"{warehouse}/{CHECKPOINT_FOLDER}"
     command = [
         str(submit),
         "--class",

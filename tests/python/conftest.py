@@ -23,16 +23,6 @@ SHARED = ROOT.parent / "shared" / "data" / "real"
 REES46_SAMPLE = SHARED / "rees46-2019oct-head5k" / "2019-Oct.csv.gz"  # 5,019 real events
 
 
-def assert_rees46_sample_reconciles(counts) -> None:
-    """`audit_source_row_counts` of a build of REES46_SAMPLE: its 5,019 lines (SOURCE.txt)
-    are each staged, a duplicate or rejected."""
-    rees46 = counts.set_index("source_name").loc["rees46"]
-    assert int(rees46["raw_rows"]) == 5_019
-    assert int(rees46["raw_rows"]) == sum(
-        int(rees46[c]) for c in ("staged_rows", "duplicate_rows", "rejected_rows")
-    )
-
-
 @dataclass(frozen=True)
 class DbtResult:
     returncode: int

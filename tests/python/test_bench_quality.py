@@ -305,3 +305,21 @@ def test_ml_tables_built_reads_run_results(tmp_path: Path) -> None:
     results[1]["status"] = "skipped"
     path.write_text(json.dumps({"results": results}))
     assert not bq.ml_tables_built(tmp_path)
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_node_counts_only_on_a_terminal_errors_always(terminal: bool, monkeypatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    monkeypatch.setattr(bq, "PROGRESS_EVERY_SECONDS", 0.0)
+    progress = bq.Progress()
+    out = io.StringIO()
+    progress.console = Console(file=out, force_terminal=terminal, width=200, highlight=False)
+    watch = bq.DbtWatcher("shop", progress)
+    watch("12:00:01  1 of 3 OK created sql table model cartwheel.a ....... [OK in 1.0s]")
+    watch("12:00:02  2 of 3 ERROR creating sql table model cartwheel.b ... [ERROR in 1.0s]")
+    text = bq.ANSI.sub("", out.getvalue())
+    assert "2 of 3 ERROR creating sql table model cartwheel.b" in text
+    assert ("2 of 3 nodes done" in text) is terminal

@@ -71,6 +71,16 @@ PLANTED = {
     "models/marts/core/fct_from_source.sql": "select * from {{ source('rees46', 'events') }}",
     "models/marts/core/orders.sql": "select * from {{ ref('fct_interactions') }}",
     "models/scratch/scratch_model.sql": "select 1 as a",
+    "models/staging/rees46/stg_rees46__reads_int.sql": "select * from {{ ref('int_hub') }}",
+    "models/staging/rees46/rees46_events.sql": "select 1 as a",
+    "models/intermediate/hub_two.sql": "select 1 as a",
+    "models/marts/core/fct_reads_ml.sql": "select * from {{ ref('ml_split_report') }}",
+    "models/ml/recs.sql": "select 1 as a",
+    "models/ml/ml_from_source.sql": "select * from {{ source('rees46', 'events') }}",
+    "models/ml/ml_hub.sql": "select 1 as a",
+    **{f"models/ml/ml_leaf_{i}.sql": "select * from {{ ref('ml_hub') }}" for i in range(1, 7)},
+    "seeds/planted_seed.csv": "a\n1",
+    "macros/planted_macro.sql": "{% macro planted_macro() %}1{% endmacro %}",
     "models/intermediate/_planted__models.yml": """version: 2
 sources:
   - name: planted
@@ -78,6 +88,10 @@ sources:
     tables:
       - name: raw
         description: raw rows
+      - name: raw_again
+        description: the same table under a second name
+        identifier: raw
+      - name: orphan
 models:
   - name: int_half_documented
     description: a model whose key is unique but may be null
@@ -100,11 +114,24 @@ BROKEN = [
     ("check_model_names", "orders"),
     ("check_model_directories", "scratch_model"),
     ("check_source_freshness_populated", "planted_raw"),
+    ("check_lineage_permitted_upstream_models", "stg_rees46__reads_int"),
+    ("check_lineage_permitted_upstream_models", "fct_reads_ml"),
+    ("check_model_names", "rees46_events"),
+    ("check_model_names", "hub_two"),
+    ("check_model_names", "recs"),
+    ("check_lineage_source_cannot_be_used", "ml_from_source"),
+    ("check_model_max_fanout", "ml_hub"),  # the ML layer's limit (5)
+    ("check_source_description_populated", "planted_orphan"),
+    ("check_source_not_orphaned", "planted_orphan"),
+    ("check_duplicate_sources", "planted_raw_again"),
+    ("check_seed_description_populated", "planted_seed"),
+    ("check_macro_description_populated", "planted_macro"),
 ]
 
 
 def test_make_check_names_each_planted_violation_and_passes_the_project(tmp_path) -> None:
-    """`make check` (dbt-bouncer) on a copy of the project with one violation of each rule."""
+    """`make check` (dbt-bouncer) on a copy of the project with a violation of each rule
+    (each instance of a rule with several: every layer's names and permitted upstreams)."""
     copy = tmp_path / "project"
     tracked = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
@@ -136,7 +163,9 @@ def test_make_check_names_each_planted_violation_and_passes_the_project(tmp_path
     report = json.loads((copy / "target" / "check" / "bouncer.json").read_text())
     failures = [r["check_run_id"].split(":") for r in report if r["outcome"] == "failed"]
     failed = {resource for _, _, resource in failures}
-    planted = {Path(n).stem for n in PLANTED} | {"planted_raw"}
+    planted = {Path(n).stem for n in PLANTED} | {
+        f"planted_{t}" for t in ("raw", "raw_again", "orphan")
+    }
     joins = {resource for check, _, resource in failures if check == BROKEN[0][0]}
     assert joins == {"stg_rees46__joined"}  # not stg_rees46__jinja
     # the project itself breaks no rule: only the planted files (and their sources) fail

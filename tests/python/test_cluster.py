@@ -2,50 +2,48 @@
 with the driver but the network and the warehouse path; one worker lost mid-build.
 
 `cartwheel cluster start` (2 workers x 1 core, 1 GiB), `cartwheel server start --master`,
-then the whole `dbt build --target thrift` on the real REES46 sample (5,019 events from
-`../shared`, with empty categories and brands) with the Spark ML backend and Spark ALS
-forced, so the distributed recommenders and their evaluation run end to end through dbt and
-Spark Connect on the executors. (test_real_samples builds the same sample on the embedded
-target with the local backend.)
+then the whole `dbt build --target thrift` on a small generated shop (20,000 events, every
+source: REES46 events, Amazon reviews and metadata) with the Spark ML backend and Spark ALS
+forced, so the distributed recommenders (ALS, item-kNN) and their evaluation run end to end
+through dbt and Spark Connect on the executors.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from cartwheel import cluster
+from cartwheel import cluster, processes
+from cartwheel.generate import GenerateSummary, generate_shop
 from cartwheel.server import free_port
-from conftest import (
-    REES46_SAMPLE,
-    ROOT,
-    ServerInfo,
-    assert_rees46_sample_reconciles,
-    cartwheel_cli,
-    dbt_process,
-    thrift_query,
-    wait_for,
-)
+from conftest import ROOT, ServerInfo, cartwheel_cli, dbt_process, thrift_query, wait_for
 
 pytestmark = pytest.mark.cluster
 VARS = {"ml_backend": "spark", "als_backend": "spark", "ml_backtest_folds": 1}
 
 
+SHOP: dict = {"interactions": 20_000, "seed": 3, "start": date(2023, 1, 1), "months": 6}
+
+
 @pytest.fixture(scope="module")
-def on_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """A data home with the real REES46 sample, a 2-worker cluster and a server on it; the env."""
+def shop(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, GenerateSummary]:
     home = tmp_path_factory.mktemp("cluster_home")
-    (home / "raw" / "rees46").mkdir(parents=True)
-    shutil.copy(REES46_SAMPLE, home / "raw" / "rees46")
+    return home, generate_shop(home / "raw", **SHOP)
+
+
+@pytest.fixture(scope="module")
+def on_cluster(shop: tuple[Path, GenerateSummary]) -> Iterator[dict[str, str]]:
+    """A data home with a small generated shop, a 2-worker cluster and a server on it; the env."""
+    home, _ = shop
     port, ui_port, thrift, connect = (free_port() for _ in range(4))
     env = {
         "CARTWHEEL_HOME": str(home),
@@ -70,8 +68,11 @@ def on_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, s
         yield env
     finally:
         cartwheel_cli("server", "stop", env=env)
+        launched = json.loads((home / "cluster" / "cluster.json").read_text())["daemons"]
         stopped = cartwheel_cli("cluster", "stop", env=env)
         assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+        # every JVM `cluster start` launched is gone (a killed worker was already)
+        assert not [d for d in launched if processes.alive(d["pid"])], launched
 
 
 def master_status(env: dict[str, str]) -> dict:
@@ -149,7 +150,9 @@ def test_a_checkpoint_outlives_the_executor_that_computed_it(
 
 
 def test_the_whole_build_runs_on_the_cluster_and_survives_a_lost_worker(
-    on_cluster: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    on_cluster: dict[str, str],
+    shop: tuple[Path, GenerateSummary],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     env = on_cluster
     assert app_cores(env) == 2  # one executor on each worker
@@ -186,5 +189,15 @@ def test_the_whole_build_runs_on_the_cluster_and_survives_a_lost_worker(
     by_model = runs.drop_duplicates("model").set_index("model")["backend"]
     assert by_model["popularity"] == "sql", by_model  # Spark SQL, not the local backend's pandas
     assert by_model["als"] == "spark", by_model  # MLlib on the executors
+    assert by_model["item_knn"] == "spark", by_model  # co-occurrence on the executors
+    # every line the generator wrote is staged (it writes no duplicate, nothing to reject)
+    _, summary = shop
     counts = thrift_query(server, "select * from cartwheel.audit_source_row_counts")
-    assert_rees46_sample_reconciles(counts)
+    staged = counts.set_index("source_name")["staged_rows"].astype(int).to_dict()
+    written = {
+        "rees46": summary.events,
+        "amazon_reviews": summary.reviews,
+        "amazon_meta": summary.products,
+    }
+    assert {source: staged[source] for source in written} == written
+    assert counts["is_reconciled"].astype(bool).all(), counts

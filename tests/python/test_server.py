@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import socket
@@ -143,6 +144,49 @@ def test_the_connect_address_is_not_the_bind_address(monkeypatch) -> None:
     assert ServerConfig.from_env().host == "127.0.0.1"
     monkeypatch.setenv("CARTWHEEL_SERVER_BIND", "::1")
     assert ServerConfig.from_env().host == "::1"
+
+
+def spark_confs(command: list[str]) -> dict[str, list[str]]:
+    """Every `--conf` value of a spark-submit command line, by key (each value it got)."""
+    found: dict[str, list[str]] = {}
+    for flag, value in itertools.pairwise(command):
+        if flag == "--conf":
+            key, _, setting = value.partition("=")
+            found.setdefault(key, []).append(setting)
+    return found
+
+
+def test_an_operators_settings_win_and_the_checkpoints_follow_the_warehouse(
+    monkeypatch, tmp_path: Path
+) -> None:
+    """`server start --master URL --conf ...`: the master from the env, each setting once,
+    the operator's over ours, checkpoints under the operator's warehouse."""
+    from cartwheel.cli import build_parser
+    from cartwheel.server import ServerConfig, build_command
+
+    monkeypatch.setenv("CARTWHEEL_HOME", str(tmp_path))
+    monkeypatch.setenv("CARTWHEEL_SPARK_MASTER", "spark://10.0.0.1:7077")
+    args = build_parser().parse_args(
+        ["server", "start", "--conf", "spark.sql.warehouse.dir=s3a://shop/wh/",
+         "--conf", "spark.executor.cores=4", "--conf", "spark.driver.host=10.0.0.5"]
+    )  # fmt: skip
+    config = ServerConfig.from_env(confs=tuple(args.conf), master=args.master)
+    command = build_command(config)
+    confs = spark_confs(command)
+    assert command[command.index("--master") + 1] == "spark://10.0.0.1:7077"
+    assert confs["spark.sql.warehouse.dir"] == ["s3a://shop/wh/"]
+    assert confs["spark.checkpoint.dir"] == ["s3a://shop/wh/_cartwheel_checkpoints"]
+    assert confs["spark.executor.cores"] == ["4"]
+    assert confs["spark.driver.host"] == ["10.0.0.5"]
+    assert confs["spark.driver.bindAddress"] == ["127.0.0.1"]  # ours, not overridden
+    # without settings: our warehouse under the home, checkpoints in it
+    plain = spark_confs(build_command(ServerConfig.from_env()))
+    assert plain["spark.sql.warehouse.dir"] == [str(tmp_path / "server" / "warehouse")]
+    assert plain["spark.checkpoint.dir"] == [
+        str(tmp_path / "server" / "warehouse" / "_cartwheel_checkpoints")
+    ]
+    with pytest.raises(SystemExit):  # argparse: "'spark.executor.cores' is not KEY=VALUE"
+        build_parser().parse_args(["server", "start", "--conf", "spark.executor.cores"])
 
 
 def lookalike(*args: str) -> subprocess.Popen:

@@ -51,6 +51,9 @@ final as (
         high_value.last_seen_at,
         try_divide(cast(high_value.revenue as double), totals.total_revenue) as revenue_share,
         try_divide(cast(high_value.n_reviews as double), totals.total_reviews) as review_share,
+        -- one rank over all high-value users: a global order, so Spark runs this window
+        -- on one partition (and logs "No Partition Defined"); the set is the top few
+        -- percent of users, already aggregated, so that one task stays small
         cast(rank() over (
             order by high_value.revenue desc, high_value.n_reviews desc
         ) as int) as value_rank,

@@ -78,7 +78,8 @@ comparable as (
 ranked as (
 
     -- fractional ranks (ties share their average rank) over the comparable products only,
-    -- so corr(proxy_rank, revenue_rank) is Spearman's rank correlation
+    -- so corr(proxy_rank, revenue_rank) is Spearman's rank correlation; a global rank runs
+    -- on one partition, over one row per comparable product (already aggregated)
     select
         product_id,
         cast(rank() over (order by revenue_proxy desc) as double)
