@@ -28,6 +28,7 @@ $(STAMP): pyproject.toml scripts/ensure-chromium.sh scripts/ensure-mermaid.sh
 	$(BIN)/pip install --quiet -e '.[dev]'
 	bash scripts/ensure-chromium.sh
 	bash scripts/ensure-mermaid.sh $(VENV)/share/cartwheel/mermaid.min.js
+	$(BIN)/python -m cartwheel.jvm
 	touch $(STAMP)
 
 ## The main job end to end on the embedded Spark session, then a summary.

@@ -49,6 +49,17 @@ def server_gone(credentials: SparkCredentials, exc: BaseException) -> str:
     )
 
 
+def with_class_archive(parameters: dict[str, str]) -> None:
+    """The embedded session's JVM maps the install's class archive (`cartwheel.jvm`), if made."""
+    from cartwheel import jvm
+
+    key = "spark.driver.extraJavaOptions"
+    options = parameters.get(key, "")
+    extra = jvm.java_options()
+    if extra and "SharedArchiveFile" not in options:
+        parameters[key] = f"{options} {extra}".strip()
+
+
 class CartwheelConnectionManager(SparkConnectionManager):
     TYPE = "cartwheel"
 
@@ -68,6 +79,7 @@ class CartwheelConnectionManager(SparkConnectionManager):
     def open(cls, connection: Connection) -> Connection:
         credentials = connection.credentials
         if getattr(credentials, "method", None) == "session":  # the embedded target
+            with_class_archive(credentials.server_side_parameters)
             home = lock.home_of(credentials.server_side_parameters or {})
             try:
                 if home is not None:

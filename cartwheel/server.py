@@ -18,13 +18,12 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
-import shutil
 import socket
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from cartwheel import processes
+from cartwheel import jvm, processes
 from cartwheel.home import server_dir
 
 THRIFT_CLASS = "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2"
@@ -102,13 +101,10 @@ def spark_home() -> Path:
 
 
 def java_binary() -> str:
-    java_home = os.environ.get("JAVA_HOME")
-    if java_home and (Path(java_home) / "bin" / "java").exists():
-        return str(Path(java_home) / "bin" / "java")
-    found = shutil.which("java")
-    if not found:
+    found = jvm.java_binary()
+    if found is None:
         raise ServerError("no Java found: install Java 17 or set JAVA_HOME")
-    return found
+    return str(found)
 
 
 def port_answers(host: str, port: int, timeout: float = 0.5) -> bool:
@@ -243,7 +239,9 @@ def build_command(config: ServerConfig) -> list[str]:
         "spark.connect.session.planCache.enabled": "false",
         # A driver out of heap dies (dbt then says the server is gone) instead of hanging
         # with its scheduler thread dead and every client waiting.
-        "spark.driver.extraJavaOptions": f"-Dderby.system.home={base} -XX:+ExitOnOutOfMemoryError",
+        "spark.driver.extraJavaOptions": (
+            f"-Dderby.system.home={base} -XX:+ExitOnOutOfMemoryError {jvm.java_options()}"
+        ).strip(),
     }
     if config.master:  # executors in other JVMs: they need only the warehouse path
         confs["spark.executor.memory"] = config.executor_memory

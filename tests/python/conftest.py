@@ -287,8 +287,11 @@ def spark():
     """One classic local SparkSession for tests of the `ml/` package (no Hive, no dbt)."""
     from pyspark.sql import SparkSession
 
+    from cartwheel import jvm
+
     session = (
         SparkSession.builder.master("local[2]")
+        .config("spark.driver.extraJavaOptions", jvm.java_options())
         .appName("cartwheel-tests")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
