@@ -214,6 +214,9 @@ def log_tail(lines: int = 25) -> str:
     return "\n".join(text[-lines:])
 
 
+DRIVER_JAVA_OPTIONS = "spark.driver.extraJavaOptions"
+
+
 def build_command(config: ServerConfig) -> list[str]:
     base = server_dir()
     metastore = base / "metastore_db"
@@ -239,14 +242,17 @@ def build_command(config: ServerConfig) -> list[str]:
         "spark.connect.session.planCache.enabled": "false",
         # A driver out of heap dies (dbt then says the server is gone) instead of hanging
         # with its scheduler thread dead and every client waiting.
-        "spark.driver.extraJavaOptions": (
+        DRIVER_JAVA_OPTIONS: (
             f"-Dderby.system.home={base} -XX:+ExitOnOutOfMemoryError {jvm.java_options()}"
         ).strip(),
     }
     if config.master:  # executors in other JVMs: they need only the warehouse path
         confs["spark.executor.memory"] = config.executor_memory
         confs["spark.cleaner.referenceTracking.cleanCheckpoints"] = "true"
-    confs.update(config.confs)  # the operator's settings (warehouse, metastore, executors)
+    for key, value in config.confs:  # the operator's settings (warehouse, metastore, ...)
+        # JVM flags add to ours (the metastore's home, exit on OOM), later ones winning
+        joined = key == DRIVER_JAVA_OPTIONS and confs.get(key)
+        confs[key] = f"{confs[key]} {value}" if joined else value
     if config.master and "spark.checkpoint.dir" not in confs:
         # An executor can be lost: the ML code's checkpoints go to files every executor
         # shares (ml/checkpoint.py), removed once the driver drops the DataFrame.

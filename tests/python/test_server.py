@@ -168,7 +168,8 @@ def test_an_operators_settings_win_and_the_checkpoints_follow_the_warehouse(
     monkeypatch.setenv("CARTWHEEL_SPARK_MASTER", "spark://10.0.0.1:7077")
     args = build_parser().parse_args(
         ["server", "start", "--conf", "spark.sql.warehouse.dir=s3a://shop/wh/",
-         "--conf", "spark.executor.cores=4", "--conf", "spark.driver.host=10.0.0.5"]
+         "--conf", "spark.executor.cores=4", "--conf", "spark.driver.host=10.0.0.5",
+         "--conf", "spark.driver.extraJavaOptions=-XX:+UseParallelGC"]
     )  # fmt: skip
     config = ServerConfig.from_env(confs=tuple(args.conf), master=args.master)
     command = build_command(config)
@@ -179,6 +180,10 @@ def test_an_operators_settings_win_and_the_checkpoints_follow_the_warehouse(
     assert confs["spark.executor.cores"] == ["4"]
     assert confs["spark.driver.host"] == ["10.0.0.5"]
     assert confs["spark.driver.bindAddress"] == ["127.0.0.1"]  # ours, not overridden
+    # JVM flags add to ours: the metastore's home stays where the server keeps it
+    (java,) = confs["spark.driver.extraJavaOptions"]
+    assert java.startswith(f"-Dderby.system.home={tmp_path / 'server'} ")
+    assert java.endswith(" -XX:+UseParallelGC")
     # without settings: our warehouse under the home, checkpoints in it
     plain = spark_confs(build_command(ServerConfig.from_env()))
     assert plain["spark.sql.warehouse.dir"] == [str(tmp_path / "server" / "warehouse")]
