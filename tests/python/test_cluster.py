@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from cartwheel import cluster, processes
+from cartwheel import cluster, jvm, processes
 from cartwheel.generate import GenerateSummary, generate_shop
 from cartwheel.server import free_port
 from conftest import ROOT, ServerInfo, cartwheel_cli, dbt_process, thrift_query, wait_for
@@ -31,6 +31,13 @@ pytestmark = pytest.mark.cluster
 VARS = {"ml_backend": "spark", "als_backend": "spark", "ml_backtest_folds": 1}
 
 
+# Six JVMs share CI's two cores for one build: the driver and the executors compile with C1
+# only (as the embedded profile does) and the executors map the install's class archive.
+C1 = "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=256m"
+SHORT_LIVED_JVMS = (
+    "--conf", f"spark.driver.extraJavaOptions={C1}",
+    "--conf", f"spark.executor.extraJavaOptions={C1} {jvm.java_options()}",
+)  # fmt: skip
 SHOP: dict = {"interactions": 20_000, "seed": 3, "start": date(2023, 1, 1), "months": 6}
 
 
@@ -62,7 +69,7 @@ def on_cluster(shop: tuple[Path, GenerateSummary]) -> Iterator[dict[str, str]]:
         server = cartwheel_cli(
             "server", "start", "--master", f"spark://127.0.0.1:{port}",
             "--thrift-port", str(thrift), "--connect-port", str(connect),
-            "--driver-memory", "2g", env=env,
+            "--driver-memory", "2g", *SHORT_LIVED_JVMS, env=env,
         )  # fmt: skip
         assert server.returncode == 0, server.stdout + server.stderr
         yield env
