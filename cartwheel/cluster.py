@@ -23,7 +23,7 @@ import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from cartwheel import processes
+from cartwheel import jvm, processes
 from cartwheel.home import home
 
 MASTER_CLASS = "org.apache.spark.deploy.master.Master"
@@ -133,7 +133,8 @@ def start(
         SPARK_LOCAL_IP=HOST,
         SPARK_LOG_DIR=str(base / "logs"),
         SPARK_WORKER_DIR=str(base / "work"),
-        SPARK_DAEMON_JAVA_OPTS=f"-Dcartwheel.cluster={base}",  # this home, in the cmdline
+        # this home, in the command line (`stop` checks it); the install's class archive
+        SPARK_DAEMON_JAVA_OPTS=f"-Dcartwheel.cluster={base} {jvm.java_options()}".strip(),
     )
     state = ClusterState(f"spark://{HOST}:{port}", f"http://{HOST}:{ui_port}")
     master_args = [MASTER_CLASS, "--host", HOST, "--port", str(port), "--webui-port", str(ui_port)]

@@ -25,18 +25,25 @@ import pytest
 from cartwheel import cluster, jvm, processes
 from cartwheel.generate import GenerateSummary, generate_shop
 from cartwheel.server import free_port
-from conftest import ROOT, ServerInfo, cartwheel_cli, dbt_process, thrift_query, wait_for
+from conftest import (
+    C1_ONLY,
+    ROOT,
+    ServerInfo,
+    cartwheel_cli,
+    dbt_process,
+    thrift_query,
+    wait_for,
+)
 
 pytestmark = pytest.mark.cluster
 VARS = {"ml_backend": "spark", "als_backend": "spark", "ml_backtest_folds": 1}
 
 
 # Six JVMs share CI's two cores for one build: the driver and the executors compile with C1
-# only (as the embedded profile does) and the executors map the install's class archive.
-C1 = "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=256m"
+# only and the executors map the install's class archive.
 SHORT_LIVED_JVMS = (
-    "--conf", f"spark.driver.extraJavaOptions={C1}",
-    "--conf", f"spark.executor.extraJavaOptions={C1} {jvm.java_options()}",
+    "--conf", f"spark.driver.extraJavaOptions={C1_ONLY}",
+    "--conf", f"spark.executor.extraJavaOptions={C1_ONLY} {jvm.java_options()}",
 )  # fmt: skip
 SHOP: dict = {"interactions": 20_000, "seed": 3, "start": date(2023, 1, 1), "months": 6}
 
