@@ -61,9 +61,7 @@ def state_file() -> Path:
 
 
 def spark_class() -> Path:
-    from cartwheel.server import spark_home
-
-    return spark_home() / "bin" / "spark-class"
+    return jvm.spark_home() / "bin" / "spark-class"
 
 
 def read_state() -> ClusterState | None:

@@ -19,6 +19,7 @@ it; the flags also silence the JVM's CDS messages, so nothing reaches dbt's outp
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
@@ -107,10 +108,11 @@ def _python(code: str, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def spark_jars() -> Path:
+def spark_home() -> Path:
+    """The pyspark wheel's folder: its bin/ scripts and jars/ (no Spark download)."""
     import pyspark
 
-    return Path(pyspark.__file__).resolve().parent / "jars"
+    return Path(pyspark.__file__).resolve().parent
 
 
 def java_binary() -> Path | None:
@@ -121,12 +123,13 @@ def java_binary() -> Path | None:
     return Path(found).resolve() if found else None
 
 
+@functools.cache  # the adapter asks on every connection it opens
 def archive_path() -> Path | None:
     """Where this install keeps the archive for this Java and these Spark jars."""
     java = java_binary()
     if java is None:
         return None
-    jars = sorted(p.name for p in spark_jars().glob("*.jar"))
+    jars = sorted(p.name for p in (spark_home() / "jars").glob("*.jar"))
     key = hashlib.sha256("\n".join([str(java), str(java.stat().st_mtime_ns), *jars]).encode())
     return Path(sys.prefix) / "share" / "cartwheel" / f"spark-{key.hexdigest()[:12]}.jsa"
 

@@ -94,12 +94,6 @@ def log_file() -> Path:
     return server_dir() / "logs" / "server.log"
 
 
-def spark_home() -> Path:
-    import pyspark
-
-    return Path(pyspark.__file__).resolve().parent
-
-
 def java_binary() -> str:
     found = jvm.java_binary()
     if found is None:
@@ -220,7 +214,7 @@ DRIVER_JAVA_OPTIONS = "spark.driver.extraJavaOptions"
 def build_command(config: ServerConfig) -> list[str]:
     base = server_dir()
     metastore = base / "metastore_db"
-    submit = spark_home() / "bin" / "spark-submit"
+    submit = jvm.spark_home() / "bin" / "spark-submit"
     confs = {
         "spark.plugins": CONNECT_PLUGIN,
         "spark.connect.grpc.binding.address": config.host,
@@ -295,7 +289,7 @@ def start(config: ServerConfig) -> ServerState:
     log.parent.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     env.update(
-        SPARK_HOME=str(spark_home()),
+        SPARK_HOME=str(jvm.spark_home()),
         JAVA_HOME=env.get("JAVA_HOME") or str(Path(java).resolve().parent.parent),
         SPARK_LOCAL_IP=config.host,
         SPARK_LOG_DIR=str(log.parent),
