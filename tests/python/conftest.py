@@ -36,6 +36,12 @@ class DbtResult:
 # The test shop: small enough for CI, large enough that every evaluation slice has users.
 TEST_SHOP = {"interactions": 30_000, "seed": 7, "months": 12}
 
+# Every Spark JVM of the suite (embedded dbt commands, the test servers) runs small builds
+# and compiles with C1 only: C2's work would not pay back on data this small (the profile's
+# default, for real data, is the full tiered JIT).
+C1_ONLY = "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=256m"
+os.environ.setdefault("CARTWHEEL_JAVA_OPTIONS", C1_ONLY)
+
 
 @pytest.fixture(scope="session")
 def cartwheel_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
@@ -85,11 +91,6 @@ def spark_server(cartwheel_home: Path) -> Iterator[ServerInfo]:
     yield info
     stopped = cartwheel_cli("server", "stop")
     assert stopped.returncode == 0, stopped.stdout + stopped.stderr
-
-
-# The test servers live for one test session of small builds: their JVMs compile with C1
-# only, as the embedded profile's does (the JIT's C2 work would not pay back).
-C1_ONLY = "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=256m"
 
 
 def start_server(info: ServerInfo) -> None:

@@ -182,6 +182,16 @@ def test_ease_equals_the_constrained_solve() -> None:
         )
 
 
+def test_ease_blocks_of_the_inverse_agree() -> None:
+    # the inverse is mirrored a block of rows at a time: blocks of 1, 2 and 4 rows (and the
+    # default, one block) over 7 items give the constrained solve's weights
+    rng = np.random.default_rng(7)
+    x = (rng.random((30, 7)) < 0.4).astype(float)
+    expected = ease_by_columns(x, 2.0)
+    for block in (1, 2, 4, 1024):
+        np.testing.assert_allclose(fit_ease(sp.csr_matrix(x), 2.0, block), expected, atol=1e-10)
+
+
 def test_ease_lists_and_skip(spark) -> None:
     train = training(spark, KNN)
     model = fit_ease_model(train, 1.0, 10)
