@@ -49,6 +49,7 @@
                 tokenised.raw_line,
                 tokenised.source_file,
                 tokenised.source_file_modified_at,
+                tokenised.source_file_key,
                 tokenised.field_count,
                 headers.header,
                 headers.header_field_count,
@@ -64,6 +65,7 @@
             raw_line,
             source_file,
             source_file_modified_at,
+            source_file_key,
             field_count,
             header_field_count,
             concat_ws(',', filter(

@@ -10,10 +10,13 @@
   single per-source high-water mark would see the newest file as loaded and skip the
   missing months for good.)
 
-  Use inside `{% if is_incremental() %}`: `touched_month_ctes('upstream_cte')` adds two
-  CTEs, `in_touched_month('upstream_cte')` is the matching where-condition.
+  The file versions and months come from `int_landed_file_months` (the parsed models'
+  accepted rows), not from the staged rows, so finding the months does not stage and
+  de-duplicate every event again. Use inside `{% if is_incremental() %}`:
+  `touched_month_ctes()` adds two CTEs, `in_touched_month('upstream_cte')` is the
+  matching where-condition; the model declares `-- depends_on: {{ ref('int_landed_file_months') }}`.
 -#}
-{% macro touched_month_ctes(upstream) %}
+{% macro touched_month_ctes() %}
 seen as (
 
     select distinct
@@ -28,15 +31,15 @@ seen as (
 touched_months as (
 
     select distinct
-        {{ upstream }}.event_year,
-        {{ upstream }}.event_month
-    from {{ upstream }}
+        landed.event_year,
+        landed.event_month
+    from {{ ref('int_landed_file_months') }} as landed
     left anti join seen
         on
-            {{ upstream }}.source_system = seen.source_system
-            and {{ upstream }}.source_file_modified_at = seen.source_file_modified_at
-            and {{ upstream }}.event_year = seen.event_year
-            and {{ upstream }}.event_month = seen.event_month
+            landed.source_system = seen.source_system
+            and landed.source_file_modified_at = seen.source_file_modified_at
+            and landed.event_year = seen.event_year
+            and landed.event_month = seen.event_month
 
 ),
 {% endmacro %}

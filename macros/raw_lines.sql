@@ -1,15 +1,51 @@
 {#-
-  Every line of a raw text source with its file, the file's modification time and a
-  `line_id`: a hash of file and line, plus the occurrence number when the same line
-  appears more than once in a file (text files carry no row numbers in Spark).
+  Every line of a raw text source with its file, the file's modification time, the file's
+  partition key and a `line_id`: a hash of file and line, plus the occurrence number when
+  the same line appears more than once in a file (text files carry no row numbers in
+  Spark). In an incremental run only the lines of file versions the model has not parsed
+  yet are read on (`unparsed_files_only`).
 -#}
 {% macro raw_lines(source_name, table_name) -%}
     select
-        {{ line_id('_metadata.file_path', 'value') }} as line_id,
+        {{ line_id('source_file', 'value') }} as line_id,
         make_valid_utf8(value) as raw_line,
-        _metadata.file_path as source_file,
-        _metadata.file_modification_time as source_file_modified_at
-    from {{ source(source_name, table_name) }}
+        source_file,
+        source_file_modified_at,
+        {{ source_file_key('source_file') }} as source_file_key
+    from (
+        select
+            value,
+            _metadata.file_path as source_file,
+            _metadata.file_modification_time as source_file_modified_at
+        from {{ source(source_name, table_name) }}
+    ) as file_lines
+    {{ unparsed_files_only('file_lines') }}
+{%- endmacro %}
+
+{#-
+  The parsed models (`base_*__parsed_*`) are incremental by raw file: partitioned by
+  `source_file_key`, they parse only the file versions (path and modification time) they
+  do not hold yet and `insert_overwrite` replaces just those files' partitions, so a new
+  day's file costs its own lines, not the whole drop again. A changed file is parsed
+  again whole; a file removed from the raw root stays in the lake, as in
+  `fct_interactions`. Use as the where-clause over a relation with `source_file` and
+  `source_file_modified_at`.
+-#}
+{% macro unparsed_files_only(relation) -%}
+    {%- if is_incremental() %}
+    where not exists (
+        select 1 from {{ this }} as parsed
+        where
+            parsed.source_file = {{ relation }}.source_file
+            and parsed.source_file_modified_at = {{ relation }}.source_file_modified_at
+    )
+    {%- endif %}
+{%- endmacro %}
+
+{#- A raw file's partition in the parsed models: a hash of its path (a path itself could
+    exceed a folder name's 255 bytes once escaped). -#}
+{% macro source_file_key(file_column) -%}
+    md5({{ file_column }})
 {%- endmacro %}
 
 {% macro line_id(file_column, line_column) -%}

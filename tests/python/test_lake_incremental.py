@@ -4,6 +4,7 @@ even after a run killed mid-way; a second run on the same home is refused while 
 from __future__ import annotations
 
 import fcntl
+import gzip
 import os
 import shutil
 import signal
@@ -20,13 +21,23 @@ from conftest import BIN, ROOT, dbt_process, local_table, run_dbt, wait_for
 
 SCHEMA = "t_lake"
 LAST_MONTH = "2023-04"
+PARSED = "base_rees46__parsed_events"
 
 
-def lake_files(home: Path) -> dict[str, float]:
+def lake_files(home: Path, table: str = "fct_interactions") -> dict[str, float]:
     """The table's data files (Spark ignores folders starting with `.` or `_`)."""
-    lake = home / "warehouse" / f"{SCHEMA}.db" / "fct_interactions"
+    lake = home / "warehouse" / f"{SCHEMA}.db" / table
     files = {str(p.relative_to(lake)): p.stat().st_mtime for p in lake.rglob("*.parquet")}
     return {f: t for f, t in files.items() if not any(part[0] in "._" for part in f.split("/"))}
+
+
+def data_lines(folder: Path) -> int:
+    """Lines of a folder's gzipped CSV files, header lines not counted (read by Python)."""
+    total = 0
+    for path in folder.glob("*.csv.gz"):
+        with gzip.open(path, "rt") as f:
+            total += sum(1 for line in f if not line.startswith("event_time,"))
+    return total
 
 
 def kill_mid_way(env: dict[str, str], home: Path, logs: Path) -> None:
@@ -96,6 +107,7 @@ def test_new_month_rewrites_only_its_partitions_and_matches_full_refresh(
     first = run_dbt("run", "--select", "+fct_interactions", "--full-refresh", env=env)
     assert first.returncode == 0, first.output[-5000:]
     before = lake_files(cartwheel_home)
+    parsed_before = lake_files(cartwheel_home, PARSED)
     rows_before = len(sorted_events(cartwheel_home))
     assert not any("event_month=4/" in f for f in before)
 
@@ -112,6 +124,15 @@ def test_new_month_rewrites_only_its_partitions_and_matches_full_refresh(
     assert new and all("event_month=4/" in f or "event_month=3/" in f for f in new), new
     untouched = {f: t for f, t in before.items() if "event_month=1/" in f}
     assert untouched and all(after.get(f) == t for f, t in untouched.items())
+
+    # the raw files parsed before are not parsed again: their partitions keep their files,
+    # the one new REES46 file got a partition of its own, and every data line is there once
+    parsed_after = lake_files(cartwheel_home, PARSED)
+    assert all(parsed_after.get(f) == t for f, t in parsed_before.items())
+    new_partitions = {f.split("/")[0] for f in parsed_after if f not in parsed_before}
+    assert len(new_partitions) == len(list(later.glob(f"rees46/*{LAST_MONTH}*"))) == 1
+    parsed = local_table(cartwheel_home, PARSED, SCHEMA)
+    assert len(parsed) == data_lines(raw / "rees46") and parsed["line_id"].is_unique
 
     incremental_rows = sorted_events(cartwheel_home)
     full = run_dbt("run", "--select", "fct_interactions", "--full-refresh", env=env)

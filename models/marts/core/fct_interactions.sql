@@ -12,6 +12,7 @@
 -- run recomputes only the months touched by raw files newer than what the table has seen
 -- (per source; see the touched_month_ctes macro) and overwrites just those partitions, so
 -- it gives the same table as --full-refresh.
+-- depends_on: {{ ref('int_landed_file_months') }}
 
 with
 
@@ -126,7 +127,7 @@ partitioned as (
 ),
 
 {% if is_incremental() %}
-{{ touched_month_ctes('partitioned') }}
+{{ touched_month_ctes() }}
 {% endif %}
 
 final as (

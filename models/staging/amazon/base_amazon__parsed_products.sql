@@ -29,6 +29,7 @@ typed as (
         parsed_json.raw_line,
         parsed_json.source_file,
         parsed_json.source_file_modified_at,
+        parsed_json.source_file_key,
         parsed_json.is_json_object,
         {{ clean_string('f.parent_asin') }} as product_id,
         {{ clean_string('f.title') }} as product_title,

@@ -31,6 +31,7 @@ typed as (
         parsed_json.raw_line,
         parsed_json.source_file,
         parsed_json.source_file_modified_at,
+        parsed_json.source_file_key,
         parsed_json.is_json_object,
         {{ clean_string('f.user_id') }} as user_id,
         {{ clean_string('f.parent_asin') }} as product_id,

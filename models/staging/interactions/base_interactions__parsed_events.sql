@@ -25,6 +25,7 @@ csv_rows as (
         raw_line,
         source_file,
         source_file_modified_at,
+        source_file_key,
         field_count,
         header_field_count,
         missing_columns,
@@ -43,6 +44,7 @@ parquet_records as (
         to_json(struct(*)) as raw_line,
         _metadata.file_path as source_file,
         _metadata.file_modification_time as source_file_modified_at,
+        {{ source_file_key('_metadata.file_path') }} as source_file_key,
         struct(*) as f
     from {{ source('interactions', 'events_parquet') }}
 
@@ -55,11 +57,13 @@ parquet_rows as (
         raw_line,
         source_file,
         source_file_modified_at,
+        source_file_key,
         8 as field_count,
         8 as header_field_count,
         '' as missing_columns,
         f
     from parquet_records
+    {{ unparsed_files_only('parquet_records') }}
 
 ),
 
@@ -78,6 +82,7 @@ typed as (
         unioned.raw_line,
         unioned.source_file,
         unioned.source_file_modified_at,
+        unioned.source_file_key,
         unioned.field_count,
         unioned.header_field_count,
         unioned.missing_columns,

@@ -25,6 +25,7 @@ split_fields as (
         raw_line,
         source_file,
         source_file_modified_at,
+        source_file_key,
         {{ csv_field_count('raw_line') }} as field_count,
         from_csv(
             raw_line,
@@ -43,6 +44,7 @@ typed as (
         split_fields.raw_line,
         split_fields.source_file,
         split_fields.source_file_modified_at,
+        split_fields.source_file_key,
         split_fields.field_count,
         try_cast({{ clean_string('f.event_time') }} as timestamp) as event_at,
         lower({{ clean_string('f.event_type') }}) as event_type,
