@@ -11,44 +11,37 @@
   missing months for good.)
 
   The file versions and months come from `int_landed_file_months` (the parsed models'
-  accepted rows), not from the staged rows, so finding the months does not stage and
-  de-duplicate every event again. Use inside `{% if is_incremental() %}`:
-  `touched_month_ctes()` adds two CTEs, `in_touched_month('upstream_cte')` is the
-  matching where-condition; the model declares `-- depends_on: {{ ref('int_landed_file_months') }}`.
+  accepted rows), not from the staged rows, and the months are looked up when the run
+  starts and written into the query as literals: Spark then filters the events by month
+  before staging de-duplicates them, so an incremental run stages one month's events, not
+  every event again. Use inside `{% if is_incremental() %}` as a where-condition,
+  `touched_month_filter('upstream_cte')`; the model declares
+  `-- depends_on: {{ ref('int_landed_file_months') }}`.
 -#}
-{% macro touched_month_ctes() %}
-seen as (
-
-    select distinct
-        source_system,
-        source_file_modified_at,
-        event_year,
-        event_month
-    from {{ this }}
-
-),
-
-touched_months as (
-
-    select distinct
-        landed.event_year,
-        landed.event_month
-    from {{ ref('int_landed_file_months') }} as landed
-    left anti join seen
-        on
-            landed.source_system = seen.source_system
-            and landed.source_file_modified_at = seen.source_file_modified_at
-            and landed.event_year = seen.event_year
-            and landed.event_month = seen.event_month
-
-),
-{% endmacro %}
-
-{% macro in_touched_month(upstream) -%}
-    exists (
-        select 1 from touched_months
-        where
-            touched_months.event_year = {{ upstream }}.event_year
-            and touched_months.event_month = {{ upstream }}.event_month
-    )
+{% macro touched_month_filter(upstream) -%}
+    {%- set months = [] -%}
+    {%- if execute -%}
+        {%- set sql -%}
+            select distinct landed.event_year * 100 + landed.event_month as year_month
+            from {{ ref('int_landed_file_months') }} as landed
+            left anti join (
+                select distinct source_system, source_file_modified_at, event_year, event_month
+                from {{ this }}
+            ) as seen
+                on
+                    landed.source_system = seen.source_system
+                    and landed.source_file_modified_at = seen.source_file_modified_at
+                    and landed.event_year = seen.event_year
+                    and landed.event_month = seen.event_month
+            order by year_month
+        {%- endset -%}
+        {%- for row in run_query(sql).rows -%}
+            {%- do months.append(row[0] | int) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if months -%}
+        {{ upstream }}.event_year * 100 + {{ upstream }}.event_month in ({{ months | join(', ') }})
+    {%- else -%}
+        false
+    {%- endif -%}
 {%- endmacro %}

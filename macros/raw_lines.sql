@@ -18,8 +18,8 @@
             _metadata.file_path as source_file,
             _metadata.file_modification_time as source_file_modified_at
         from {{ source(source_name, table_name) }}
+        {{ unparsed_files_only(source(source_name, table_name)) }}
     ) as file_lines
-    {{ unparsed_files_only('file_lines') }}
 {%- endmacro %}
 
 {#-
@@ -28,19 +28,72 @@
   do not hold yet and `insert_overwrite` replaces just those files' partitions, so a new
   day's file costs its own lines, not the whole drop again. A changed file is parsed
   again whole; a file removed from the raw root stays in the lake, as in
-  `fct_interactions`. Use as the where-clause over a relation with `source_file` and
-  `source_file_modified_at`.
+  `fct_interactions`. In an incremental run, a where-clause over `source_relation`
+  keeping only the files to parse, looked up when the run starts and written as
+  literals, so Spark reads no other file (`where false` when there is none).
 -#}
-{% macro unparsed_files_only(relation) -%}
-    {%- if is_incremental() %}
-    where not exists (
-        select 1 from {{ this }} as parsed
-        where
-            parsed.source_file = {{ relation }}.source_file
-            and parsed.source_file_modified_at = {{ relation }}.source_file_modified_at
-    )
-    {%- endif %}
+{% macro unparsed_files_only(source_relation) -%}
+    {%- if is_incremental() -%}
+        {%- set paths = [] -%}
+        {%- if execute -%}
+            {%- set sql -%}
+                select present.source_file
+                from (
+                    select distinct
+                        _metadata.file_path as source_file,
+                        _metadata.file_modification_time as source_file_modified_at
+                    from {{ source_relation }}
+                ) as present
+                left anti join (
+                    select distinct source_file, source_file_modified_at from {{ this }}
+                ) as parsed
+                    on
+                        present.source_file = parsed.source_file
+                        and present.source_file_modified_at = parsed.source_file_modified_at
+                order by present.source_file
+            {%- endset -%}
+            {%- for row in run_query(sql).rows -%}
+                {%- do paths.append(cartwheel_sql_string(row[0])) -%}
+            {%- endfor -%}
+        {%- endif %}
+        where {% if paths -%}
+            _metadata.file_path in ({{ paths | join(', ') }})
+        {%- else -%}
+            false
+        {%- endif -%}
+    {%- endif -%}
 {%- endmacro %}
+
+{#-
+  A pre-hook of the parsed models: in an incremental run, drop the partitions of raw files
+  no longer under the raw root, so the parsed rows (and the staged, rejected and audited
+  ones) stay those of the files there, as a full refresh would have them (a file moved
+  away after it failed the run is gone from the next run).
+-#}
+{% macro forget_removed_files() %}
+    {%- if execute and is_incremental() -%}
+        {%- set present = [] -%}
+        {%- for source_name, table_name in model.sources -%}
+            {%- do present.append(
+                'select distinct _metadata.file_path as source_file from '
+                ~ source(source_name, table_name)
+            ) -%}
+        {%- endfor -%}
+        {%- set sql -%}
+            select distinct parsed.source_file_key
+            from {{ this }} as parsed
+            left anti join ({{ present | join(' union all ') }}) as present
+                on parsed.source_file = present.source_file
+        {%- endset -%}
+        {%- for row in run_query(sql).rows -%}
+            {%- do run_query(
+                'alter table ' ~ this ~ ' drop if exists partition (source_file_key = '
+                ~ cartwheel_sql_string(row[0]) ~ ')'
+            ) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    select 1
+{% endmacro %}
 
 {#- A raw file's partition in the parsed models: a hash of its path (a path itself could
     exceed a folder name's 255 bytes once escaped). -#}

@@ -230,6 +230,16 @@ def test_a_file_of_garbage_fails_naming_the_file(tmp_path: Path, cartwheel_home:
     rejected = local_table(cartwheel_home, "interactions_rejected", "t_sources_garbage")
     assert set(rejected["reject_reason"]) == {"missing_column:item_id"} and len(rejected) == 2
 
+    # moved away, as the message asks: the next (incremental) run forgets their lines
+    for path in ("rees46/garbage.csv", "rees46/reordered.csv", "interactions/no_item.csv"):
+        (tmp_path / path).rename(tmp_path / path.replace("/", "_moved_"))
+    again = run_dbt("build", "--select", "+rees46_rejected +interactions_rejected", env=env)
+    assert again.returncode == 0, again.output[-3000:]
+    for table in ("rees46_rejected", "interactions_rejected"):
+        assert local_table(cartwheel_home, table, "t_sources_garbage").empty
+    parsed = local_table(cartwheel_home, "base_rees46__parsed_events", "t_sources_garbage")
+    assert set(parsed["source_file"].str.rsplit("/", n=1).str[-1]) == {"2019-Oct.csv.gz"}
+
 
 def test_corrupt_files_fail_naming_them(tmp_path: Path) -> None:
     (tmp_path / "rees46").mkdir()

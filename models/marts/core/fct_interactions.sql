@@ -10,7 +10,7 @@
 -- enabled source in one grain, with its implicit-feedback weight, stored as Parquet
 -- partitioned by year and month (large files; one partition per month). An incremental
 -- run recomputes only the months touched by raw files newer than what the table has seen
--- (per source; see the touched_month_ctes macro) and overwrites just those partitions, so
+-- (per source; see the touched_month_filter macro) and overwrites just those partitions, so
 -- it gives the same table as --full-refresh.
 -- depends_on: {{ ref('int_landed_file_months') }}
 
@@ -126,10 +126,6 @@ partitioned as (
 
 ),
 
-{% if is_incremental() %}
-{{ touched_month_ctes() }}
-{% endif %}
-
 final as (
 
     -- one task per month writes its partition: one large file per month
@@ -155,7 +151,7 @@ final as (
         event_month
     from partitioned
     {% if is_incremental() %}
-        where {{ in_touched_month('partitioned') }}
+        where {{ touched_month_filter('partitioned') }}
     {% endif %}
 
 )

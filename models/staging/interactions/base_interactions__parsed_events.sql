@@ -47,6 +47,7 @@ parquet_records as (
         {{ source_file_key('_metadata.file_path') }} as source_file_key,
         struct(*) as f
     from {{ source('interactions', 'events_parquet') }}
+    {{ unparsed_files_only(source('interactions', 'events_parquet')) }}
 
 ),
 
@@ -63,7 +64,6 @@ parquet_rows as (
         '' as missing_columns,
         f
     from parquet_records
-    {{ unparsed_files_only('parquet_records') }}
 
 ),
 
