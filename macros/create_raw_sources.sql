@@ -31,6 +31,19 @@
                 location {{ cartwheel_sql_string(raw_location(external.location)) }}
             {%- endset -%}
             {%- do run_query(ddl) -%}
+            {#- the same folder's file listing (path, modification time; contents are
+                not read unless asked for): which files the parsed models have not seen -#}
+            {%- do run_query('drop table if exists ' ~ relation ~ '__files') -%}
+            {%- set listing -%}
+                create table {{ relation }}__files
+                using binaryFile
+                options (
+                    recursiveFileLookup 'true'
+                    {%- for key, value in options.items() %}, {{ key }} {{ cartwheel_sql_string(value) }}{% endfor %}
+                )
+                location {{ cartwheel_sql_string(raw_location(external.location)) }}
+            {%- endset -%}
+            {%- do run_query(listing) -%}
         {%- endif -%}
     {%- endfor -%}
     {{ return('') }}

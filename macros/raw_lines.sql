@@ -27,37 +27,36 @@
   `source_file_key`, they parse only the file versions (path and modification time) they
   do not hold yet and `insert_overwrite` replaces just those files' partitions, so a new
   day's file costs its own lines, not the whole drop again. A changed file is parsed
-  again whole; a file removed from the raw root stays in the lake, as in
-  `fct_interactions`. In an incremental run, a where-clause over `source_relation`
-  keeping only the files to parse, looked up when the run starts and written as
-  literals, so Spark reads no other file (`where false` when there is none).
+  again whole; a removed one is dropped by `forget_removed_files`. In an incremental run,
+  a where-clause over `source_relation` keeping only the files to parse: the source's
+  file listing (`<table>__files`, made by `create_raw_sources`) against what `this`
+  holds, looked up when the run starts and written as literals, so Spark reads no other
+  file (`where false` when there is none).
 -#}
 {% macro unparsed_files_only(source_relation) -%}
     {%- if is_incremental() -%}
         {%- set paths = [] -%}
         {%- if execute -%}
             {%- set sql -%}
-                select present.source_file
-                from (
-                    select distinct
-                        _metadata.file_path as source_file,
-                        _metadata.file_modification_time as source_file_modified_at
-                    from {{ source_relation }}
-                ) as present
+                select present.path
+                from {{ source_relation }}__files as present
                 left anti join (
-                    select distinct source_file, source_file_modified_at from {{ this }}
+                    select distinct
+                        {{ file_path('source_file') }} as path,
+                        source_file_modified_at
+                    from (select distinct source_file, source_file_modified_at from {{ this }})
                 ) as parsed
                     on
-                        present.source_file = parsed.source_file
-                        and present.source_file_modified_at = parsed.source_file_modified_at
-                order by present.source_file
+                        present.path = parsed.path
+                        and present.modificationTime = parsed.source_file_modified_at
+                order by present.path
             {%- endset -%}
             {%- for row in run_query(sql).rows -%}
                 {%- do paths.append(cartwheel_sql_string(row[0])) -%}
             {%- endfor -%}
         {%- endif %}
         where {% if paths -%}
-            _metadata.file_path in ({{ paths | join(', ') }})
+            {{ file_path('_metadata.file_path') }} in ({{ paths | join(', ') }})
         {%- else -%}
             false
         {%- endif -%}
@@ -75,15 +74,14 @@
         {%- set present = [] -%}
         {%- for source_name, table_name in model.sources -%}
             {%- do present.append(
-                'select distinct _metadata.file_path as source_file from '
-                ~ source(source_name, table_name)
+                'select path from ' ~ source(source_name, table_name) ~ '__files'
             ) -%}
         {%- endfor -%}
         {%- set sql -%}
-            select distinct parsed.source_file_key
-            from {{ this }} as parsed
+            select parsed.source_file_key
+            from (select distinct source_file, source_file_key from {{ this }}) as parsed
             left anti join ({{ present | join(' union all ') }}) as present
-                on parsed.source_file = present.source_file
+                on {{ file_path('parsed.source_file') }} = present.path
         {%- endset -%}
         {%- for row in run_query(sql).rows -%}
             {%- do run_query(
@@ -94,6 +92,12 @@
     {%- endif -%}
     select 1
 {% endmacro %}
+
+{#- A file's path as Spark's file listings give it (`binaryFile`'s `path`) from a
+    `_metadata.file_path`, which is URI-encoded (`%20` for a space; a `+` stays a `+`). -#}
+{% macro file_path(metadata_path) -%}
+    url_decode(replace({{ metadata_path }}, '+', '%2B'))
+{%- endmacro %}
 
 {#- A raw file's partition in the parsed models: a hash of its path (a path itself could
     exceed a folder name's 255 bytes once escaped). -#}

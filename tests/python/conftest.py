@@ -179,6 +179,17 @@ def wait_for(log: Path, text: str, proc: subprocess.Popen, timeout: float = 900)
         time.sleep(0.2)
 
 
+def rees46_data_lines(*paths: Path) -> int:
+    """Lines of gzipped REES46 CSV files, header lines not counted (read by Python)."""
+    import gzip
+
+    total = 0
+    for path in paths:
+        with gzip.open(path, "rt") as f:
+            total += sum(1 for line in f if not line.startswith("event_time,"))
+    return total
+
+
 def local_table(home: Path, table: str, schema: str = "cartwheel"):
     """A managed table of the `local` target, read straight from its Parquet files."""
     import pyarrow.parquet as pq

@@ -4,7 +4,6 @@ even after a run killed mid-way; a second run on the same home is refused while 
 from __future__ import annotations
 
 import fcntl
-import gzip
 import os
 import shutil
 import signal
@@ -17,7 +16,7 @@ import pandas as pd
 import pytest
 
 from cartwheel.generate import generate_shop
-from conftest import BIN, ROOT, dbt_process, local_table, run_dbt, wait_for
+from conftest import BIN, ROOT, dbt_process, local_table, rees46_data_lines, run_dbt, wait_for
 
 SCHEMA = "t_lake"
 LAST_MONTH = "2023-04"
@@ -29,15 +28,6 @@ def lake_files(home: Path, table: str = "fct_interactions") -> dict[str, float]:
     lake = home / "warehouse" / f"{SCHEMA}.db" / table
     files = {str(p.relative_to(lake)): p.stat().st_mtime for p in lake.rglob("*.parquet")}
     return {f: t for f, t in files.items() if not any(part[0] in "._" for part in f.split("/"))}
-
-
-def data_lines(folder: Path) -> int:
-    """Lines of a folder's gzipped CSV files, header lines not counted (read by Python)."""
-    total = 0
-    for path in folder.glob("*.csv.gz"):
-        with gzip.open(path, "rt") as f:
-            total += sum(1 for line in f if not line.startswith("event_time,"))
-    return total
 
 
 def kill_mid_way(env: dict[str, str], home: Path, logs: Path) -> None:
@@ -132,7 +122,10 @@ def test_new_month_rewrites_only_its_partitions_and_matches_full_refresh(
     new_partitions = {f.split("/")[0] for f in parsed_after if f not in parsed_before}
     assert len(new_partitions) == len(list(later.glob(f"rees46/*{LAST_MONTH}*"))) == 1
     parsed = local_table(cartwheel_home, PARSED, SCHEMA)
-    assert len(parsed) == data_lines(raw / "rees46") and parsed["line_id"].is_unique
+    assert (
+        len(parsed) == rees46_data_lines(*(raw / "rees46").glob("*.csv.gz"))
+        and parsed["line_id"].is_unique
+    )
 
     incremental_rows = sorted_events(cartwheel_home)
     full = run_dbt("run", "--select", "fct_interactions", "--full-refresh", env=env)

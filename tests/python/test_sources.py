@@ -6,13 +6,14 @@ import gzip
 import json
 import shutil
 from pathlib import Path
+from urllib.parse import unquote
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import REES46_SAMPLE, ROOT, local_table, run_dbt
+from conftest import REES46_SAMPLE, ROOT, local_table, rees46_data_lines, run_dbt
 
 FIXTURES = ROOT / "tests" / "fixtures" / "raw"
 SCHEMA = "t_sources"
@@ -202,7 +203,8 @@ def test_missing_folders_turn_sources_off(tmp_path: Path, cartwheel_home: Path) 
 
 def test_a_file_of_garbage_fails_naming_the_file(tmp_path: Path, cartwheel_home: Path) -> None:
     (tmp_path / "rees46").mkdir()
-    shutil.copy(REES46_SAMPLE, tmp_path / "rees46")
+    sample = "2019 Oct+head%.csv.gz"  # a space, a plus and a percent sign in its name
+    shutil.copy(REES46_SAMPLE, tmp_path / "rees46" / sample)
     (tmp_path / "rees46" / "garbage.csv").write_text("this is not\na csv file;;\n\x00\x01\n")
     (tmp_path / "rees46" / "reordered.csv").write_text(  # REES46 columns in another order
         "user_id,product_id,event_time,event_type,price,category_id,category_code,brand,"
@@ -222,7 +224,7 @@ def test_a_file_of_garbage_fails_naming_the_file(tmp_path: Path, cartwheel_home:
     assert "garbage.csv (3 lines" in result.output
     assert "reordered.csv (2 lines, e.g. bad_timestamp)" in result.output  # never loaded
     assert "no_item.csv (2 lines, e.g. missing_column:item_id)" in result.output
-    assert "2019-Oct.csv.gz" not in result.output.split("no line of these files")[1][:300]
+    assert "Oct+head" not in result.output.split("no line of these files")[1][:300]
     rejected = local_table(cartwheel_home, "rees46_rejected", "t_sources_garbage")
     assert len(rejected) == 3 + 2  # kept, not lost
     reordered = rejected[rejected["source_file"].str.endswith("reordered.csv")]
@@ -230,7 +232,8 @@ def test_a_file_of_garbage_fails_naming_the_file(tmp_path: Path, cartwheel_home:
     rejected = local_table(cartwheel_home, "interactions_rejected", "t_sources_garbage")
     assert set(rejected["reject_reason"]) == {"missing_column:item_id"} and len(rejected) == 2
 
-    # moved away, as the message asks: the next (incremental) run forgets their lines
+    # moved away, as the message asks: the next (incremental) run forgets their lines, and
+    # only theirs (the sample's odd name is matched against the folder's listing)
     for path in ("rees46/garbage.csv", "rees46/reordered.csv", "interactions/no_item.csv"):
         (tmp_path / path).rename(tmp_path / path.replace("/", "_moved_"))
     again = run_dbt("build", "--select", "+rees46_rejected +interactions_rejected", env=env)
@@ -238,7 +241,8 @@ def test_a_file_of_garbage_fails_naming_the_file(tmp_path: Path, cartwheel_home:
     for table in ("rees46_rejected", "interactions_rejected"):
         assert local_table(cartwheel_home, table, "t_sources_garbage").empty
     parsed = local_table(cartwheel_home, "base_rees46__parsed_events", "t_sources_garbage")
-    assert set(parsed["source_file"].str.rsplit("/", n=1).str[-1]) == {"2019-Oct.csv.gz"}
+    names = {unquote(path.rsplit("/", 1)[-1]) for path in parsed["source_file"]}
+    assert names == {sample} and len(parsed) == rees46_data_lines(REES46_SAMPLE)
 
 
 def test_corrupt_files_fail_naming_them(tmp_path: Path) -> None:
