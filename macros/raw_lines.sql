@@ -11,7 +11,7 @@
         make_valid_utf8(value) as raw_line,
         source_file,
         source_file_modified_at,
-        {{ source_file_key('source_file') }} as source_file_key
+        {{ source_file_key('source_file', 'source_file_modified_at') }} as source_file_key
     from (
         select
             value,
@@ -40,15 +40,9 @@
             {%- set sql -%}
                 select present.path
                 from {{ source_relation }}__files as present
-                left anti join (
-                    select distinct
-                        {{ file_path('source_file') }} as path,
-                        source_file_modified_at
-                    from (select distinct source_file, source_file_modified_at from {{ this }})
-                ) as parsed
-                    on
-                        present.path = parsed.path
-                        and present.modificationTime = parsed.source_file_modified_at
+                left anti join (select distinct source_file_key from {{ this }}) as parsed
+                    on {{ file_version_key('present.path', 'present.modificationTime') }}
+                        = parsed.source_file_key
                 order by present.path
             {%- endset -%}
             {%- for row in run_query(sql).rows -%}
@@ -64,24 +58,26 @@
 {%- endmacro %}
 
 {#-
-  A pre-hook of the parsed models: in an incremental run, drop the partitions of raw files
-  no longer under the raw root, so the parsed rows (and the staged, rejected and audited
-  ones) stay those of the files there, as a full refresh would have them (a file moved
-  away after it failed the run is gone from the next run).
+  A pre-hook of the parsed models: in an incremental run, drop the partitions of file
+  versions no longer under the raw root (a file removed, or changed since it was parsed),
+  so the parsed rows (and the staged, rejected and audited ones) stay those of the files
+  there, as a full refresh would have them (a file moved away after it failed the run is
+  gone from the next run). Partition keys are read from the partitions alone.
 -#}
 {% macro forget_removed_files() %}
     {%- if execute and is_incremental() -%}
         {%- set present = [] -%}
         {%- for source_name, table_name in model.sources -%}
             {%- do present.append(
-                'select path from ' ~ source(source_name, table_name) ~ '__files'
+                'select ' ~ file_version_key('path', 'modificationTime') ~ ' as source_file_key from '
+                ~ source(source_name, table_name) ~ '__files'
             ) -%}
         {%- endfor -%}
         {%- set sql -%}
             select parsed.source_file_key
-            from (select distinct source_file, source_file_key from {{ this }}) as parsed
+            from (select distinct source_file_key from {{ this }}) as parsed
             left anti join ({{ present | join(' union all ') }}) as present
-                on {{ file_path('parsed.source_file') }} = present.path
+                on parsed.source_file_key = present.source_file_key
         {%- endset -%}
         {%- for row in run_query(sql).rows -%}
             {%- do run_query(
@@ -99,10 +95,16 @@
     url_decode(replace({{ metadata_path }}, '+', '%2B'))
 {%- endmacro %}
 
-{#- A raw file's partition in the parsed models: a hash of its path (a path itself could
-    exceed a folder name's 255 bytes once escaped). -#}
-{% macro source_file_key(file_column) -%}
-    md5({{ file_column }})
+{#- A raw file version's partition in the parsed models, from a `_metadata.file_path` and
+    modification time: a hash of both (a path itself could exceed a folder name's 255
+    bytes once escaped). A changed file gets a new key, its old partition is dropped. -#}
+{% macro source_file_key(metadata_path, modified_at) -%}
+    {{ file_version_key(file_path(metadata_path), modified_at) }}
+{%- endmacro %}
+
+{#- The same key from a file listing's (decoded) path and modification time. -#}
+{% macro file_version_key(path, modified_at) -%}
+    md5(concat({{ path }}, '|', cast({{ modified_at }} as string)))
 {%- endmacro %}
 
 {% macro line_id(file_column, line_column) -%}

@@ -44,7 +44,8 @@ parquet_records as (
         to_json(struct(*)) as raw_line,
         _metadata.file_path as source_file,
         _metadata.file_modification_time as source_file_modified_at,
-        {{ source_file_key('_metadata.file_path') }} as source_file_key,
+        {{ source_file_key('_metadata.file_path', '_metadata.file_modification_time') }}
+            as source_file_key,
         struct(*) as f
     from {{ source('interactions', 'events_parquet') }}
     {{ unparsed_files_only(source('interactions', 'events_parquet')) }}
