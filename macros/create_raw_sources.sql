@@ -19,31 +19,25 @@
             {%- set relation = node.schema ~ '.' ~ node.identifier -%}
             {%- set file_format = external.file_format or 'text' -%}
             {%- set options = external.get('options') or node.meta.get('options') or {} -%}
+            {%- set table_options -%}
+                options (
+                    recursiveFileLookup 'true'
+                    {%- for key, value in options.items() %}, {{ key }} {{ cartwheel_sql_string(value) }}{% endfor %}
+                )
+                location {{ cartwheel_sql_string(raw_location(external.location)) }}
+            {%- endset -%}
             {%- do run_query('drop table if exists ' ~ relation) -%}
             {%- set ddl -%}
                 create table {{ relation }}
                 {%- if file_format == 'text' %} (value string){% else %} ({{ cartwheel_column_ddl(node) }}){% endif %}
                 using {{ file_format }}
-                options (
-                    recursiveFileLookup 'true'
-                    {%- for key, value in options.items() %}, {{ key }} {{ cartwheel_sql_string(value) }}{% endfor %}
-                )
-                location {{ cartwheel_sql_string(raw_location(external.location)) }}
+                {{ table_options }}
             {%- endset -%}
             {%- do run_query(ddl) -%}
             {#- the same folder's file listing (path, modification time; contents are
                 not read unless asked for): which files the parsed models have not seen -#}
             {%- do run_query('drop table if exists ' ~ relation ~ '__files') -%}
-            {%- set listing -%}
-                create table {{ relation }}__files
-                using binaryFile
-                options (
-                    recursiveFileLookup 'true'
-                    {%- for key, value in options.items() %}, {{ key }} {{ cartwheel_sql_string(value) }}{% endfor %}
-                )
-                location {{ cartwheel_sql_string(raw_location(external.location)) }}
-            {%- endset -%}
-            {%- do run_query(listing) -%}
+            {%- do run_query('create table ' ~ relation ~ '__files using binaryFile ' ~ table_options) -%}
         {%- endif -%}
     {%- endfor -%}
     {{ return('') }}
