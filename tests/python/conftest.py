@@ -1,8 +1,10 @@
 """Shared fixtures: one data home, one Spark server, real dbt runs.
 
 Every test session gets its own `$CARTWHEEL_HOME` (so nothing touches the developer's
-`.cartwheel`), one Thrift + Spark Connect server on free ports, and one classic local
-SparkSession for the `ml/` tests. dbt runs as a subprocess, as users run it.
+`.cartwheel`), one Thrift + Spark Connect server on free ports whose executors run on a
+2-worker Spark standalone cluster (so the thrift target's build is also the proof that the
+project runs on a cluster), and one classic local SparkSession for the `ml/` tests. dbt runs
+as a subprocess, as users run it.
 """
 
 from __future__ import annotations
@@ -41,10 +43,13 @@ TEST_SHOP = {"interactions": 30_000, "seed": 7, "months": 12}
 # default, for real data, is the full tiered JIT).
 C1_ONLY = "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=256m"
 os.environ.setdefault("CARTWHEEL_JAVA_OPTIONS", C1_ONLY)
+SHOP_SUMMARY = pytest.StashKey[object]()
 
 
 @pytest.fixture(scope="session")
-def cartwheel_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def cartwheel_home(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Path]:
     """A data home for the session, with a small generated shop as its raw data."""
     from datetime import date
 
@@ -57,7 +62,8 @@ def cartwheel_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     os.environ["CARTWHEEL_HOME"] = str(home)
     os.environ["DBT_PROFILES_DIR"] = str(ROOT / "profiles")
     os.environ.pop("CARTWHEEL_RAW_ROOT", None)
-    generate_shop(home / "raw", start=date(2023, 1, 1), progress=False, **TEST_SHOP)
+    summary = generate_shop(home / "raw", start=date(2023, 1, 1), progress=False, **TEST_SHOP)
+    request.config.stash[SHOP_SUMMARY] = summary
     yield home
     for key, value in saved.items():
         if value is None:
@@ -66,11 +72,27 @@ def cartwheel_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             os.environ[key] = value
 
 
+@pytest.fixture(scope="session")
+def shop_summary(cartwheel_home: Path, request: pytest.FixtureRequest):
+    """What the generator wrote into the session's raw root (a `GenerateSummary`)."""
+    return request.config.stash[SHOP_SUMMARY]
+
+
 @dataclass(frozen=True)
 class ServerInfo:
     host: str
     thrift_port: int
     connect_port: int
+    master_port: int  # the standalone cluster's master and its web UI
+    ui_port: int
+
+    @property
+    def master(self) -> str:
+        return f"spark://{self.host}:{self.master_port}"
+
+    @property
+    def ui_url(self) -> str:
+        return f"http://{self.host}:{self.ui_port}"
 
     @property
     def env(self) -> dict[str, str]:
@@ -81,25 +103,52 @@ class ServerInfo:
         }
 
 
+# The cluster of the session's server: 2 workers x 1 core, 1 GiB (`cartwheel cluster start`).
+CLUSTER_WORKERS = 2
+# After the thrift build (the project's default vars), the recommenders and everything
+# downstream of them are built again with the Spark ML backend and Spark ALS forced, so the
+# distributed recommenders (ALS, item-kNN) and their evaluation run on the executors.
+ON_EXECUTORS = {"ml_backend": "spark", "als_backend": "spark"}
+
+
 @pytest.fixture(scope="session")
 def spark_server(cartwheel_home: Path) -> Iterator[ServerInfo]:
-    """One Thrift + Spark Connect server for the whole test session, on free ports."""
-    from cartwheel import server
+    """One Thrift + Spark Connect server for the whole test session, on free ports, its
+    executors on a 2-worker standalone cluster started under the session's home."""
+    from cartwheel import processes, server
 
-    info = ServerInfo("127.0.0.1", server.free_port(), server.free_port())
-    start_server(info)
-    yield info
-    stopped = cartwheel_cli("server", "stop")
-    assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+    info = ServerInfo("127.0.0.1", *(server.free_port() for _ in range(4)))
+    started = cartwheel_cli(
+        "cluster", "start", "--workers", str(CLUSTER_WORKERS), "--worker-cores", "1",
+        "--worker-memory", "1g", "--port", str(info.master_port), "--ui-port", str(info.ui_port),
+    )  # fmt: skip
+    assert started.returncode == 0, started.stdout + started.stderr
+    try:
+        start_server(info)
+        yield info
+    finally:
+        stopped = cartwheel_cli("server", "stop")
+        launched = json.loads((cartwheel_home / "cluster" / "cluster.json").read_text())
+        ended = cartwheel_cli("cluster", "stop")
+        assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+        assert ended.returncode == 0, ended.stdout + ended.stderr
+        # every JVM `cluster start` launched is gone (a killed worker was already)
+        alive = [d for d in launched["daemons"] if processes.alive(d["pid"])]
+        assert not alive, alive
 
 
 def start_server(info: ServerInfo) -> None:
+    """The session's server on its cluster. Six JVMs share two cores: the driver and the
+    executors compile with C1 only and the executors map the install's class archive."""
+    from cartwheel import jvm
+
     proc = cartwheel_cli(
-        "server", "start",
+        "server", "start", "--master", info.master,
         "--thrift-port", str(info.thrift_port),
         "--connect-port", str(info.connect_port),
         "--driver-memory", "2g",
         "--conf", f"spark.driver.extraJavaOptions={C1_ONLY}",
+        "--conf", f"spark.executor.extraJavaOptions={C1_ONLY} {jvm.java_options()}",
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
@@ -224,16 +273,21 @@ def built_local(cartwheel_home: Path) -> DbtResult:
 
 @pytest.fixture(scope="session")
 def built_thrift(spark_server: ServerInfo, cartwheel_home: Path) -> DbtResult:
-    """`dbt build` against the test server, once per test session, through a fault.
+    """`dbt build` against the test server on its cluster, once per test session, through
+    two faults.
 
     The server is killed (SIGKILL, as a crash) while the build writes the lake; the build
     must fail saying the server is gone. The server is started again and `dbt retry`
-    finishes the build. The result holds the output of both runs and every node's final
-    status (the first run's successes and the retry's results); test_pipeline compares
-    the marts with the uninterrupted local build.
+    finishes the build. Then `ml_recommendations` and what depends on it are built again on
+    the executors (`ON_EXECUTORS`), losing a worker (SIGKILL: the worker and its executor, a
+    machine lost) while the recommenders train. The result holds the output of the runs and
+    every node's final status; test_pipeline compares the marts with the uninterrupted local
+    build, test_cluster checks the cluster's side.
     """
     import signal
     import time
+
+    from cartwheel import cluster
 
     target_path = ROOT / "target" / "pytest-thrift"
     log = cartwheel_home / "thrift-build.log"
@@ -255,9 +309,23 @@ def built_thrift(spark_server: ServerInfo, cartwheel_home: Path) -> DbtResult:
     start_server(spark_server)
     retry = run_dbt("retry", target="thrift", env=spark_server.env)
     assert retry.returncode == 0, retry.output[-5000:]
+
+    log = cartwheel_home / "thrift-executors.log"
+    again = dbt_process(
+        "build", "--target", "thrift", "--target-path", str(target_path),
+        "--select", "ml_recommendations+", "--vars", json.dumps(ON_EXECUTORS),
+        log=log, env=spark_server.env,
+    )  # fmt: skip
+    wait_for(log, "START python table model cartwheel.ml_recommendations", again, 1500)
+    time.sleep(3)
+    lost = cluster.kill_worker(cluster.read_state(), CLUSTER_WORKERS)
+    assert lost.role == f"worker-{CLUSTER_WORKERS}"
+    again.wait(timeout=1800)
+    assert again.returncode == 0, log.read_text()[-6000:]
     done = [r for r in first["results"] if r["status"] in ("success", "pass")]
-    results = {"results": done + retry.run_results.get("results", [])}
-    return DbtResult(retry.returncode, output + retry.output, results)
+    last = json.loads((target_path / "run_results.json").read_text())["results"]
+    results = {"results": done + retry.run_results.get("results", []) + last}
+    return DbtResult(retry.returncode, output + retry.output + log.read_text(), results)
 
 
 CHROMIUM = Path("/usr/bin/chromium")
