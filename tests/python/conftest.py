@@ -46,6 +46,46 @@ os.environ.setdefault("CARTWHEEL_JAVA_OPTIONS", C1_ONLY)
 SHOP_SUMMARY = pytest.StashKey[object]()
 
 
+# Tests that use these fixtures run in one test worker, so each is made once per run.
+SHARED_FIXTURES = {"spark_server", "built_local", "built_thrift", "shop_summary"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`--dist loadgroup`): the test modules that use the session's
+    builds or server in one group, those of the classic Spark session in another, the rest
+    spread. By module, as a test may ask for a build by name (`request.getfixturevalue`)."""
+
+    def uses(item: pytest.Item) -> set[str]:
+        return set(getattr(item, "fixturenames", ()))
+
+    shared = {item.module for item in items if uses(item) & SHARED_FIXTURES}
+    spark = {item.module for item in items if "spark" in uses(item)} - shared
+    for item in items:
+        if item.module in shared:
+            item.add_marker(pytest.mark.xdist_group("shared"))
+        elif item.module in spark:
+            item.add_marker(pytest.mark.xdist_group("spark"))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """In a test worker under `--dist loadgroup`: fail at once if pytest-xdist did not group
+    the tests (its group suffix missing from their ids), as each worker would then build the
+    shared DAG and start a cluster and server of its own."""
+    if not getattr(session.config.option, "loadgroup", False):
+        return
+    ungrouped = [
+        item.nodeid
+        for item in session.items
+        if item.get_closest_marker("xdist_group") and "@" not in item.nodeid
+    ]
+    if ungrouped:
+        raise pytest.UsageError(
+            f"pytest-xdist did not group {len(ungrouped)} tests (e.g. {ungrouped[0]}): "
+            "this pytest and pytest-xdist do not work together; run with `-n 0`"
+        )
+
+
 @pytest.fixture(scope="session")
 def cartwheel_home(
     tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
@@ -57,10 +97,13 @@ def cartwheel_home(
 
     home = tmp_path_factory.mktemp("cartwheel_home")
     saved = {
-        k: os.environ.get(k) for k in ("CARTWHEEL_HOME", "DBT_PROFILES_DIR", "CARTWHEEL_RAW_ROOT")
+        k: os.environ.get(k)
+        for k in ("CARTWHEEL_HOME", "DBT_PROFILES_DIR", "CARTWHEEL_RAW_ROOT", "DBT_LOG_PATH")
     }
     os.environ["CARTWHEEL_HOME"] = str(home)
     os.environ["DBT_PROFILES_DIR"] = str(ROOT / "profiles")
+    os.environ["DBT_LOG_PATH"] = str(home / "dbt_logs")  # not the project's, which both
+    # test workers would rotate at once
     os.environ.pop("CARTWHEEL_RAW_ROOT", None)
     summary = generate_shop(home / "raw", start=date(2023, 1, 1), progress=False, **TEST_SHOP)
     request.config.stash[SHOP_SUMMARY] = summary
@@ -164,6 +207,13 @@ def cartwheel_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.C
     )
 
 
+def dbt_target_path(target: str, project_dir: Path = ROOT) -> Path:
+    """Where a test's dbt command on `target` writes: one folder per target and per test
+    worker (two workers' commands must not share manifests and run results)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return project_dir / "target" / "-".join(filter(None, ("pytest", target, worker)))
+
+
 def run_dbt(
     *args: str,
     target: str = "local",
@@ -172,7 +222,7 @@ def run_dbt(
     vars: dict | None = None,
 ) -> DbtResult:
     """Run the dbt CLI; each target keeps its own target/ folder."""
-    target_path = project_dir / "target" / f"pytest-{target}"
+    target_path = dbt_target_path(target, project_dir)
     command = [
         str(BIN / "dbt"),
         *args,
@@ -289,7 +339,7 @@ def built_thrift(spark_server: ServerInfo, cartwheel_home: Path) -> DbtResult:
 
     from cartwheel import cluster
 
-    target_path = ROOT / "target" / "pytest-thrift"
+    target_path = dbt_target_path("thrift")
     log = cartwheel_home / "thrift-build.log"
     build = dbt_process(
         "build", "--target", "thrift", "--target-path", str(target_path),

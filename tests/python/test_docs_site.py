@@ -1,7 +1,7 @@
 """The docs site works in a real browser: headless Chromium against `dbt docs serve`.
 
 After the session's `dbt build` (local target), `dbt docs generate` writes the site to
-`target/pytest-local/` and `cartwheel.docs` adds dbt-colibri's column lineage and dbterd's
+`target/pytest-local*/` and `cartwheel.docs` adds dbt-colibri's column lineage and dbterd's
 ERD beside it; `dbt docs serve` serves it on a free port, driven with Playwright over
 Debian's `/usr/bin/chromium` (`scripts/ensure-chromium.sh` installs it; no browser
 download). Checks: the page loads without console or page errors, the project tree lists
@@ -29,7 +29,7 @@ from playwright.sync_api import BrowserContext, Page
 
 from cartwheel import docs
 from cartwheel.server import free_port, port_answers
-from conftest import BIN, ROOT, run_dbt
+from conftest import BIN, ROOT, dbt_target_path, run_dbt
 
 # The model whose lineage is checked and screenshotted (one line to change).
 LINEAGE_MODEL = "ml_recommendations"
@@ -125,7 +125,7 @@ def docs_site(built_local) -> Iterator[DocsSite]:
     docs` does, served by `dbt docs serve` on a free port."""
     result = run_dbt("docs", "generate", target="local")
     assert result.returncode == 0, result.output[-5000:]
-    site = ROOT / "target" / "pytest-local"
+    site = dbt_target_path("local")
     catalog = json.loads((site / "catalog.json").read_text())
     assert f"model.{PROJECT}.dim_users" in catalog["nodes"], "catalog lacks the built tables"
     docs.generate(site)
