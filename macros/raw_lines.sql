@@ -37,6 +37,7 @@
     {%- if is_incremental() -%}
         {%- set paths = [] -%}
         {%- if execute -%}
+            {%- do require_file_partitions() -%}
             {%- set sql -%}
                 select present.path
                 from {{ source_relation }}__files as present
@@ -56,6 +57,22 @@
         {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+  A parsed model built before it was partitioned by raw file has no `source_file_key`:
+  stop naming it and the one command that rebuilds it (rather than Spark's unresolved
+  column, or dbt's schema mismatch, further on).
+-#}
+{% macro require_file_partitions() %}
+    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+    {%- if 'source_file_key' not in columns -%}
+        {{ exceptions.raise_compiler_error(
+            this ~ ' was built before the parsed models were partitioned by raw file (it has'
+            ~ ' no source_file_key column): rebuild the staging models once with'
+            ~ ' `dbt run --full-refresh --select path:models/staging`'
+        ) }}
+    {%- endif -%}
+{% endmacro %}
 
 {#-
   A pre-hook of the parsed models: in an incremental run, drop the partitions of file

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import ROOT, DbtResult, ServerInfo, local_table, thrift_query
+from conftest import ROOT, DbtResult, ServerInfo, local_table, run_dbt, thrift_query
 
 ML_TABLES = (
     "ml_recommendations",
@@ -234,3 +234,36 @@ def test_thrift_build_resumed_after_a_server_crash_equals_the_local_build(
             thrift_query(spark_server, f"select count(*) from cartwheel.{mart}").iloc[0, 0]
         )
         assert (mart, thrift) == (mart, local)
+
+
+def test_a_parsed_model_of_the_older_layout_is_named_with_its_command(
+    spark_server: ServerInfo,
+) -> None:
+    """A data home built before the parsed models were partitioned by raw file (no
+    `source_file_key`): the next run stops naming the model and the one command that
+    rebuilds it, not with Spark's unresolved column."""
+    from pyhive import hive
+
+    schema = "t_older_layout"
+    conn = hive.connect(host=spark_server.host, port=spark_server.thrift_port, username="t")
+    try:
+        cursor = conn.cursor()
+        cursor.execute(f"create schema if not exists {schema}")
+        cursor.execute(
+            f"create table if not exists {schema}.base_rees46__parsed_events "
+            "(line_id string, raw_line string, source_file string) using parquet"
+        )
+    finally:
+        conn.close()
+    result = run_dbt(
+        "run", "--select", "base_rees46__parsed_events", target="thrift",
+        env={**spark_server.env, "CARTWHEEL_SCHEMA": schema},
+    )  # fmt: skip
+    assert result.returncode == 1, result.output[-3000:]
+    said = " ".join(result.output.split())  # dbt wraps long messages
+    assert (
+        f"{schema}.base_rees46__parsed_events was built before the parsed models were "
+        "partitioned by raw file" in said
+    ), result.output[-3000:]
+    assert "`dbt run --full-refresh --select path:models/staging`" in said
+    assert "UNRESOLVED_COLUMN" not in result.output
