@@ -43,11 +43,10 @@ TEST_SHOP = {"interactions": 30_000, "seed": 7, "months": 12}
 # default, for real data, is the full tiered JIT).
 C1_ONLY = "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=256m"
 os.environ.setdefault("CARTWHEEL_JAVA_OPTIONS", C1_ONLY)
-SHOP_SUMMARY = pytest.StashKey[object]()
 
 
 # Tests that use these fixtures run in one test worker, so each is made once per run.
-SHARED_FIXTURES = {"spark_server", "built_local", "built_thrift", "shop_summary"}
+SHARED_FIXTURES = {"spark_server", "built_local", "built_thrift"}
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
@@ -87,15 +86,21 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 @pytest.fixture(scope="session")
-def cartwheel_home(
-    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
-) -> Iterator[Path]:
-    """A data home for the session, with a small generated shop as its raw data."""
+def shop_summary(tmp_path_factory: pytest.TempPathFactory):
+    """The session's small generated shop: what the generator wrote (a `GenerateSummary`)
+    into the raw root of the session's data home."""
     from datetime import date
 
     from cartwheel.generate import generate_shop
 
-    home = tmp_path_factory.mktemp("cartwheel_home")
+    raw = tmp_path_factory.mktemp("cartwheel_home") / "raw"
+    return generate_shop(raw, start=date(2023, 1, 1), progress=False, **TEST_SHOP)
+
+
+@pytest.fixture(scope="session")
+def cartwheel_home(shop_summary) -> Iterator[Path]:
+    """A data home for the session, with the small generated shop as its raw data."""
+    home = Path(shop_summary.out).parent
     saved = {
         k: os.environ.get(k)
         for k in ("CARTWHEEL_HOME", "DBT_PROFILES_DIR", "CARTWHEEL_RAW_ROOT", "DBT_LOG_PATH")
@@ -105,20 +110,12 @@ def cartwheel_home(
     os.environ["DBT_LOG_PATH"] = str(home / "dbt_logs")  # not the project's, which both
     # test workers would rotate at once
     os.environ.pop("CARTWHEEL_RAW_ROOT", None)
-    summary = generate_shop(home / "raw", start=date(2023, 1, 1), progress=False, **TEST_SHOP)
-    request.config.stash[SHOP_SUMMARY] = summary
     yield home
     for key, value in saved.items():
         if value is None:
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
-
-
-@pytest.fixture(scope="session")
-def shop_summary(cartwheel_home: Path, request: pytest.FixtureRequest):
-    """What the generator wrote into the session's raw root (a `GenerateSummary`)."""
-    return request.config.stash[SHOP_SUMMARY]
 
 
 @dataclass(frozen=True)
@@ -299,7 +296,8 @@ def local_table(home: Path, table: str, schema: str = "cartwheel"):
 
 
 def thrift_query(server: ServerInfo, sql: str):
-    """Rows of a query over the Thrift server, as a pandas DataFrame."""
+    """Rows of a query over the Thrift server, as a pandas DataFrame (empty for a statement
+    that returns none, such as DDL)."""
     import pandas as pd
     from pyhive import hive
 
@@ -307,6 +305,8 @@ def thrift_query(server: ServerInfo, sql: str):
     try:
         cursor = conn.cursor()
         cursor.execute(sql)
+        if cursor.description is None:
+            return pd.DataFrame()
         columns = [d[0].split(".")[-1] for d in cursor.description]
         return pd.DataFrame(cursor.fetchall(), columns=columns)
     finally:
@@ -360,22 +360,22 @@ def built_thrift(spark_server: ServerInfo, cartwheel_home: Path) -> DbtResult:
     retry = run_dbt("retry", target="thrift", env=spark_server.env)
     assert retry.returncode == 0, retry.output[-5000:]
 
-    log = cartwheel_home / "thrift-executors.log"
+    executors_log = cartwheel_home / "thrift-executors.log"
     again = dbt_process(
         "build", "--target", "thrift", "--target-path", str(target_path),
         "--select", "ml_recommendations+", "--vars", json.dumps(ON_EXECUTORS),
-        log=log, env=spark_server.env,
+        log=executors_log, env=spark_server.env,
     )  # fmt: skip
-    wait_for(log, "START python table model cartwheel.ml_recommendations", again, 1500)
+    wait_for(executors_log, "START python table model cartwheel.ml_recommendations", again, 1500)
     time.sleep(3)
     lost = cluster.kill_worker(cluster.read_state(), CLUSTER_WORKERS)
     assert lost.role == f"worker-{CLUSTER_WORKERS}"
     again.wait(timeout=1800)
-    assert again.returncode == 0, log.read_text()[-6000:]
+    assert again.returncode == 0, executors_log.read_text()[-6000:]
     done = [r for r in first["results"] if r["status"] in ("success", "pass")]
     last = json.loads((target_path / "run_results.json").read_text())["results"]
     results = {"results": done + retry.run_results.get("results", []) + last}
-    return DbtResult(retry.returncode, output + retry.output + log.read_text(), results)
+    return DbtResult(retry.returncode, output + retry.output + executors_log.read_text(), results)
 
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -242,19 +242,13 @@ def test_a_parsed_model_of_the_older_layout_is_named_with_its_command(
     """A data home built before the parsed models were partitioned by raw file (no
     `source_file_key`): the next run stops naming the model and the one command that
     rebuilds it, not with Spark's unresolved column."""
-    from pyhive import hive
-
     schema = "t_older_layout"
-    conn = hive.connect(host=spark_server.host, port=spark_server.thrift_port, username="t")
-    try:
-        cursor = conn.cursor()
-        cursor.execute(f"create schema if not exists {schema}")
-        cursor.execute(
-            f"create table if not exists {schema}.base_rees46__parsed_events "
-            "(line_id string, raw_line string, source_file string) using parquet"
-        )
-    finally:
-        conn.close()
+    thrift_query(spark_server, f"create schema if not exists {schema}")
+    thrift_query(
+        spark_server,
+        f"create table if not exists {schema}.base_rees46__parsed_events "
+        "(line_id string, raw_line string, source_file string) using parquet",
+    )
     result = run_dbt(
         "run", "--select", "base_rees46__parsed_events", target="thrift",
         env={**spark_server.env, "CARTWHEEL_SCHEMA": schema},
