@@ -31,6 +31,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -72,6 +73,8 @@ class Stage:
     driver_mib: float = 0.0
     ok: bool = True
     detail: str = ""
+    # the slowest dbt nodes of the stage, (node name, seconds), from run_results.json
+    slowest: list[tuple[str, float]] = field(default_factory=list)
 
 
 @dataclass
@@ -79,6 +82,15 @@ class Size:
     interactions: int
     stages: list[Stage] = field(default_factory=list)
     models: list[dict] = field(default_factory=list)
+    measured_on: str = field(default_factory=lambda: f"{date.today():%Y-%m-%d}")
+
+    @classmethod
+    def load(cls, path: Path) -> Size:
+        data = json.loads(path.read_text())
+        stages = [
+            Stage(**{**s, "slowest": [tuple(n) for n in s["slowest"]]}) for s in data.pop("stages")
+        ]
+        return cls(**data, stages=stages)
 
 
 def tree_rss(root_pid: int) -> tuple[float, float]:
@@ -112,14 +124,19 @@ def tree_rss(root_pid: int) -> tuple[float, float]:
     return total, driver
 
 
-def timed(command: list[str], env: dict[str, str], log: Path) -> Stage:
-    """Run a command, sampling its tree's memory twice a second."""
+def timed(
+    command: list[str], env: dict[str, str], log: Path, timeout: float | None = None
+) -> Stage:
+    """Run a command, sampling its tree's memory twice a second; stop it (its whole process
+    group) after ``timeout`` seconds."""
     stage = Stage(" ".join(command[:2]))
     started = time.perf_counter()
     with log.open("a") as out:
         out.write(f"\n$ {' '.join(command)}\n")
         out.flush()
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+        proc = subprocess.Popen(
+            command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT, start_new_session=True
+        )
         done = threading.Event()
 
         def sample() -> None:
@@ -130,10 +147,33 @@ def timed(command: list[str], env: dict[str, str], log: Path) -> Stage:
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        stage.ok = proc.wait() == 0
+        try:
+            stage.ok = proc.wait(timeout=timeout) == 0
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            stage.ok, stage.detail = False, f"stopped after {timeout:.0f} s"
         done.set()
         sampler.join()
     stage.seconds = time.perf_counter() - started
+    return stage
+
+
+def slowest_nodes(target: Path, since: float, n: int = 5) -> list[tuple[str, float]]:
+    """The ``n`` slowest nodes of the dbt command that wrote ``target``'s run_results.json
+    after ``since`` (a wall-clock time), as (node name, seconds)."""
+    path = target / "run_results.json"
+    if not path.is_file() or path.stat().st_mtime < since:
+        return []
+    results = json.loads(path.read_text()).get("results", [])
+    ranked = sorted(results, key=lambda r: -r["execution_time"])[:n]
+    return [(r["unique_id"].split(".")[-1], round(r["execution_time"], 1)) for r in ranked]
+
+
+def timed_dbt(args: list[str], home: Path, timeout: float | None = None) -> Stage:
+    started = time.time()
+    stage = timed(dbt(args, home), env_for(home), home / "bench.log", timeout)
+    stage.slowest = slowest_nodes(home / "target", started)
     return stage
 
 
@@ -159,11 +199,18 @@ def combine(name: str, parts: list[Stage]) -> Stage:
         peak_mib=max(p.peak_mib for p in parts),
         driver_mib=max(p.driver_mib for p in parts),
         ok=all(p.ok for p in parts),
+        detail="; ".join(p.detail for p in parts if p.detail),
+        slowest=sorted((n for p in parts for n in p.slowest), key=lambda n: -n[1])[:5],
     )
 
 
 def run_size(
-    interactions: int, work: Path, months: int, seed: int, stages: tuple[str, ...] = tuple(STAGES)
+    interactions: int,
+    work: Path,
+    months: int,
+    seed: int,
+    stages: tuple[str, ...] = tuple(STAGES),
+    timeout: float | None = None,
 ) -> Size:
     home = work / f"shop-{interactions}"
     shutil.rmtree(home, ignore_errors=True)
@@ -186,14 +233,29 @@ def run_size(
     for name, commands in STAGES.items():
         if name not in stages:
             continue
-        stage = combine(name, [timed(dbt(c, home), env, log) for c in commands])
+        stage = combine(name, [timed_dbt(c, home, timeout) for c in commands])
         size.stages.append(stage)
         print(f"  {interactions:>12,} {name:<9} {stage.seconds:8.1f} s", flush=True)
         if not stage.ok:
-            stage.detail = f"failed: see {log}"
+            stage.detail = stage.detail or f"failed: see {log}"
             break
     size.models = ml_runs(home)
+    save(work, f"size-{interactions}", size)
     return size
+
+
+def save(work: Path, name: str, result: Size | Stage) -> None:
+    """Keep a result under ``work/results``: the report shows every size measured there, so
+    the sizes can be measured in separate runs (the largest alone takes the longest)."""
+    folder = work / "results"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.json").write_text(json.dumps(result, default=lambda o: o.__dict__, indent=1))
+
+
+def saved_sizes(work: Path) -> list[Size]:
+    folder = work / "results"
+    sizes = [Size.load(path) for path in folder.glob("size-*.json")] if folder.is_dir() else []
+    return sorted(sizes, key=lambda size: size.interactions)
 
 
 def ml_runs(home: Path) -> list[dict]:
@@ -235,9 +297,7 @@ def partition_mtimes(home: Path) -> dict[str, float]:
 def run_incremental(home: Path) -> tuple[Stage, int, list[str], int]:
     before = partition_mtimes(home)
     added = add_one_day(home)
-    stage = timed(
-        dbt(["run", "--select", "+fct_interactions"], home), env_for(home), home / "bench.log"
-    )
+    stage = timed_dbt(["run", "--select", "+fct_interactions"], home)
     after = partition_mtimes(home)
     touched = sorted(p for p, t in after.items() if before.get(p) != t)
     return stage, added, touched, len(after)
@@ -278,8 +338,10 @@ def report(sizes: list[Size], extra: list[str]) -> str:
         f"`make bench-speed` on {datetime.now():%Y-%m-%d}, {machine()} "
         "(embedded `local` target, generated shops over 24 months, no tuning):",
         "",
-        "| interactions | " + " | ".join(f"{n} s (peak MiB)" for n in names) + " | total s |",
-        "| --- | " + " | ".join("---" for _ in names) + " | --- |",
+        "| interactions | measured | "
+        + " | ".join(f"{n} s (peak MiB)" for n in names)
+        + " | total s |",
+        "| --- | --- | " + " | ".join("---" for _ in names) + " | --- |",
     ]
     for size in sizes:
         timed_stages = {s.name: s for s in size.stages}
@@ -290,7 +352,11 @@ def report(sizes: list[Size], extra: list[str]) -> str:
             for name in names
         ]
         total = sum(s.seconds for s in size.stages)
-        lines.append(f"| {size.interactions:,} | " + " | ".join(cells) + f" | {total:.0f} |")
+        lines.append(
+            f"| {size.interactions:,} | {size.measured_on} | "
+            + " | ".join(cells)
+            + f" | {total:.0f} |"
+        )
     comparable = [
         z for z in sizes if {s.name for s in z.stages} == {s.name for s in sizes[0].stages}
     ]
@@ -308,6 +374,18 @@ def report(sizes: list[Size], extra: list[str]) -> str:
             + ".",
         ]
     for size in sizes:
+        profile = [
+            f"{s.name} ("
+            + "; ".join(
+                ([s.detail] if s.detail else [])
+                + ([", ".join(f"{node} {sec:.0f}" for node, sec in s.slowest)] if s.slowest else [])
+            )
+            + ")"
+            for s in size.stages
+            if s.slowest or s.detail
+        ]
+        if profile:
+            lines += ["", f"Slowest dbt nodes at {size.interactions:,} (s): " + "; ".join(profile)]
         if size.models:
             lines += [
                 "",
@@ -327,7 +405,7 @@ def update_readme(text: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1M,3M,10M")
+    parser.add_argument("--sizes", default="1M,3M,10M", help="'' reports the saved results")
     parser.add_argument("--work", type=Path, default=ROOT / "target" / "bench-speed")
     parser.add_argument("--months", type=int, default=24)
     parser.add_argument("--seed", type=int, default=1)
@@ -340,6 +418,12 @@ def main(argv: list[str] | None = None) -> int:
         default=",".join(STAGES),
         help=f"dbt stages to time after generate (default all: {','.join(STAGES)})",
     )
+    parser.add_argument(
+        "--stage-timeout",
+        type=float,
+        default=None,
+        help="stop a dbt command after this many seconds (reported as stopped)",
+    )
     args = parser.parse_args(argv)
     counts = [parse_count("size", s) for s in args.sizes.split(",") if s]
     args.work.mkdir(parents=True, exist_ok=True)
@@ -347,30 +431,41 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(stages) - set(STAGES)
     if unknown:
         parser.error(f"unknown stages {sorted(unknown)}; choose from {list(STAGES)}")
-    sizes = [run_size(n, args.work, args.months, args.seed, stages) for n in counts]
-    extra: list[str] = []
-    if args.incremental and sizes:
-        stage, added, touched, n_parts = run_incremental(args.work / f"shop-{counts[-1]}")
-        extra += [
-            "",
-            f"Incremental run after one more day ({added:,} events) at {counts[-1]:,}: "
-            f"`dbt run --select +fct_interactions` {stage.seconds:.0f} s; partitions "
-            f"rewritten (file modification times): {', '.join(touched) or 'none'} "
-            f"of {n_parts}.",
-        ]
-    timings = [run_demo(args.work)] if args.demo else []
-    timings += [run_tests(args.work)] if args.tests else []
-    for stage in timings:
-        extra += ["", f"`{stage.name}`: {stage.seconds:.0f} s" + ("" if stage.ok else " FAILED")]
-    text = report(sizes, extra)
+    run = [
+        run_size(n, args.work, args.months, args.seed, stages, args.stage_timeout) for n in counts
+    ]
+    results = args.work / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    if args.incremental:
+        largest = max(counts or [size.interactions for size in saved_sizes(args.work)])
+        stage, added, touched, n_parts = run_incremental(args.work / f"shop-{largest}")
+        (results / "incremental.md").write_text(
+            f"Incremental run after one more day ({added:,} events) at {largest:,} "
+            f"({date.today():%Y-%m-%d}): `dbt run --select +fct_interactions` "
+            f"{stage.seconds:.0f} s; partitions rewritten (file modification times): "
+            f"{', '.join(touched) or 'none'} of {n_parts}." + ("" if stage.ok else " FAILED")
+        )
+        run.append(Size(largest, [stage]))
+    for name, timing in (("demo", run_demo), ("tests", run_tests)):
+        if getattr(args, name):
+            stage = timing(args.work)
+            (results / f"{name}.md").write_text(
+                f"`{stage.name}` ({date.today():%Y-%m-%d}): {stage.seconds:.0f} s"
+                + ("" if stage.ok else " FAILED")
+            )
+            run.append(Size(0, [stage]))
+    extra = [
+        line
+        for kind in ("incremental", "demo", "tests")
+        if (results / f"{kind}.md").is_file()
+        for line in ("", (results / f"{kind}.md").read_text().strip())
+    ]
+    text = report(saved_sizes(args.work), extra)
     print(text)
     (args.work / "figures.md").write_text(text + "\n")
-    (args.work / "figures.json").write_text(
-        json.dumps([size.__dict__ for size in sizes], default=lambda o: o.__dict__, indent=1)
-    )
     if args.update_readme:
         update_readme(text)
-    failed = any(not s.ok for size in sizes for s in size.stages) or any(not s.ok for s in timings)
+    failed = any(not s.ok for size in run for s in size.stages)
     return 1 if failed else 0
 
 

@@ -1,7 +1,8 @@
 {#-
   Rows where any of `columns` is null, each with `null_columns` naming them: one scan
   checks every listed column (a `not_null` test per column would scan the table once
-  per column). Keys keep their own `not_null` next to `unique`.
+  per column). A single-column key keeps its own `not_null` next to `unique`; the columns
+  of a `cartwheel_unique_combination` are listed here (the primary-key rule counts them).
 -#}
 {% test cartwheel_not_null_columns(model, columns) %}
 

@@ -52,19 +52,29 @@ SHARED_FIXTURES = {"spark_server", "built_local", "built_thrift"}
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Under pytest-xdist (`--dist loadgroup`): the test modules that use the session's
-    builds or server in one group, those of the classic Spark session in another, the rest
-    spread. By module, as a test may ask for a build by name (`request.getfixturevalue`)."""
+    builds or server in one group, those of the classic Spark session in another, each
+    module with a module-scoped fixture (a build on a data home of its own) in a group of
+    its own, so that fixture is made once and not in both processes; the rest spread. By
+    module, as a test may ask for a build by name (`request.getfixturevalue`)."""
 
     def uses(item: pytest.Item) -> set[str]:
         return set(getattr(item, "fixturenames", ()))
 
+    def module_scoped(item: pytest.Item) -> bool:
+        info = getattr(item, "_fixtureinfo", None)
+        defs = info.name2fixturedefs.values() if info else ()
+        return any(chain[-1].scope == "module" for chain in defs if chain)
+
     shared = {item.module for item in items if uses(item) & SHARED_FIXTURES}
     spark = {item.module for item in items if "spark" in uses(item)} - shared
+    own = {item.module for item in items if module_scoped(item)} - shared - spark
     for item in items:
         if item.module in shared:
             item.add_marker(pytest.mark.xdist_group("shared"))
         elif item.module in spark:
             item.add_marker(pytest.mark.xdist_group("spark"))
+        elif item.module in own:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -28,7 +28,7 @@ def size(n: int, seconds: list[float], driver_mib: float) -> object:
         bench.Stage(name, seconds=s, peak_mib=2 * driver_mib, driver_mib=driver_mib)
         for name, s in zip(names, seconds, strict=True)
     ]
-    return bench.Size(n, stages)
+    return bench.Size(n, stages, measured_on="2026-12-01")
 
 
 def test_report_has_a_row_per_size_and_the_growth() -> None:
@@ -36,9 +36,10 @@ def test_report_has_a_row_per_size_and_the_growth() -> None:
     large = size(10_000_000, [40, 150, 60, 200, 110], 6144)  # 560 s
     text = bench.report([small, large], [])
     assert (
-        "| 1,000,000 | 5 (2,048) | 20 (2,048) | 10 (2,048) | 30 (2,048) | 15 (2,048) | 80 |" in text
+        "| 1,000,000 | 2026-12-01 | 5 (2,048) | 20 (2,048) | 10 (2,048) | 30 (2,048) | 15 (2,048) "
+        "| 80 |" in text
     )
-    assert "| 10,000,000 | 40 (12,288) |" in text and "| 560 |" in text
+    assert "| 10,000,000 | 2026-12-01 | 40 (12,288) |" in text and "| 560 |" in text
     assert "Growth 1,000,000 -> 10,000,000: 7.0x wall for 10x data" in text
     assert "1,000,000: 1.0 GiB, 10,000,000: 6.0 GiB" in text
 
@@ -57,3 +58,27 @@ def test_partition_mtimes_lists_each_partition_folder(tmp_path: Path) -> None:
         (folder / "part-0.parquet").write_bytes(b"")
     times = bench.partition_mtimes(tmp_path)
     assert sorted(times) == ["event_year=2024/event_month=1", "event_year=2024/event_month=2"]
+
+
+def test_sizes_measured_in_separate_runs_report_together(tmp_path: Path) -> None:
+    small = size(1_000_000, [5, 20, 10, 30, 15], 1024)
+    small.stages[1].slowest = [("fct_interactions", 12.0), ("stg_rees46__events", 4.0)]
+    large = size(10_000_000, [40, 150, 60, 200, 110], 6144)
+    large.stages[3].ok, large.stages[3].detail = False, "stopped after 200 s"
+    bench.save(tmp_path, "size-10000000", large)  # the larger one first: sorted by size
+    bench.save(tmp_path, "size-1000000", small)
+    loaded = bench.saved_sizes(tmp_path)
+    assert [s.interactions for s in loaded] == [1_000_000, 10_000_000]
+    text = bench.report(loaded, [])
+    assert text == bench.report([small, large], [])
+    assert (
+        "Slowest dbt nodes at 1,000,000 (s): lake (fct_interactions 12, stg_rees46__events 4)"
+        in text
+    )
+    assert "ML (stopped after 200 s)" in text and "200 (12,288) FAILED" in text
+
+
+def test_a_stage_past_its_timeout_is_stopped(tmp_path: Path) -> None:
+    stage = bench.timed(["sleep", "60"], {}, tmp_path / "log", timeout=1)
+    assert not stage.ok and stage.detail == "stopped after 1 s"
+    assert stage.seconds < 30

@@ -57,6 +57,8 @@ PLANTED = {
     "select {{ cols | join(', ') }} from {{ source('rees46', 'events') }}",
     "models/intermediate/int_undocumented.sql": "select 1 as a",
     "models/intermediate/int_half_documented.sql": "select 1 as a",
+    "models/intermediate/int_nullable_pair.sql": "select 1 as a, 2 as b",
+    "models/intermediate/int_not_null_pair.sql": "select 1 as a, 2 as b",
     "models/intermediate/int_reads_mart.sql": "select * from {{ ref('fct_interactions') }}",
     "models/intermediate/int_joins_source.sql": "select * from {{ ref('int_hub') }} "
     "join {{ source('planted', 'raw') }} using (a)",
@@ -105,6 +107,34 @@ models:
     columns:
       - name: a
         data_tests: [unique]
+  - name: int_nullable_pair
+    description: a combination key one of whose columns may be null
+    data_tests:
+      - cartwheel_not_null_columns:
+          arguments:
+            columns: [a]
+      - cartwheel_unique_combination:
+          arguments:
+            columns: [a, b]
+    columns:
+      - name: a
+        description: not null
+      - name: b
+        description: may be null
+  - name: int_not_null_pair
+    description: a combination key whose columns are not null (one test for both)
+    data_tests:
+      - cartwheel_not_null_columns:
+          arguments:
+            columns: [a, b]
+      - cartwheel_unique_combination:
+          arguments:
+            columns: [a, b]
+    columns:
+      - name: a
+        description: not null
+      - name: b
+        description: not null
 """,
 }
 BROKEN = [
@@ -113,6 +143,7 @@ BROKEN = [
     ("check_model_has_primary_key_test", "int_undocumented"),
     ("check_model_column_description_populated", "int_half_documented"),
     ("check_model_has_primary_key_test", "int_half_documented"),  # unique without not_null
+    ("check_model_has_primary_key_test", "int_nullable_pair"),  # b of (a, b) may be null
     ("check_lineage_permitted_upstream_models", "int_reads_mart"),
     ("check_model_does_not_directly_join_to_source", "int_joins_source"),
     ("check_model_does_not_rejoin_upstream_concepts", "int_rejoin"),
@@ -176,5 +207,7 @@ def test_make_check_names_each_planted_violation_and_passes_the_project(tmp_path
     }
     joins = {resource for check, _, resource in failures if check == BROKEN[0][0]}
     assert joins == {"stg_rees46__joined"}  # not stg_rees46__jinja
+    # a combination whose columns cartwheel_not_null_columns covers is a key
+    assert "int_not_null_pair" not in failed
     # the project itself breaks no rule: only the planted files (and their sources) fail
     assert failed <= planted, sorted(failed - planted)
