@@ -9,7 +9,7 @@ command timed on its own with the peak memory of its process tree (dbt, the Spar
 JVM) sampled from ``/proc``:
 
 - generate: the raw files;
-- lake: seeds, staging, the audit and ``fct_interactions`` (``--full-refresh``);
+- lake: seeds, staging, intermediate, the audit and ``fct_interactions`` (``--full-refresh``);
 - marts: the rest of the star schema and the analytic marts;
 - ML: splits, every recommender, validation, backtests, metrics, revenue, A/B (no tuning);
 - tests: every data and unit test (``dbt test``).
@@ -56,7 +56,7 @@ STAGES = {
             "run",
             "--full-refresh",
             "--select",
-            "path:models/staging path:models/audit fct_interactions",
+            "path:models/staging path:models/intermediate path:models/audit fct_interactions",
         ],
     ],
     "marts": [["run", "--select", "path:models/marts", "--exclude", "fct_interactions"]],

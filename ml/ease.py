@@ -23,7 +23,14 @@ from pyspark.sql import DataFrame
 from scipy.linalg import lapack
 
 from ml.columns import ITEM, RANK, SCORE, USER, check_k
-from ml.matrix import concat_recs, rec_frame, target_codes, training_frame, weight_matrix
+from ml.matrix import (
+    concat_recs,
+    rec_frame,
+    target_codes,
+    top_n_per_row,
+    training_frame,
+    weight_matrix,
+)
 from ml.upload import to_spark
 
 REC_SCHEMA = f"{USER} string, {ITEM} string, {RANK} int, {SCORE} double"
@@ -125,7 +132,7 @@ def top_k_scores(
         scores = np.asarray(rows @ weights)
         if exclude_seen:
             scores[rows.nonzero()] = -np.inf
-        order = np.argsort(-scores, axis=1, kind="stable")[:, :n]
+        order = top_n_per_row(scores, n)
         best = np.take_along_axis(scores, order, axis=1)
         keep = np.isfinite(best)
         r, c = np.nonzero(keep)

@@ -12,7 +12,7 @@ import pandas as pd
 
 from ml.columns import ITEM, RANK, SCORE, USER, WEIGHT, check_k
 from ml.local.frames import rec_table, seen_pairs, top_k, unix_seconds
-from ml.matrix import concat_recs
+from ml.matrix import concat_recs, top_n_per_row
 from ml.popularity import DEFAULT_MAX_CANDIDATES
 from ml.random_baseline import DEFAULT_POOL_SIZE, HASH_RANGE
 from ml.trending import SECONDS_PER_DAY
@@ -166,7 +166,7 @@ def recommend_random(
         scores = (draw % np.uint64(HASH_RANGE)).astype(np.float64) / float(HASH_RANGE)
         in_batch = (seen_user >= start) & (seen_user < stop)
         scores[seen_user[in_batch] - start, seen_pos[in_batch]] = -np.inf
-        order = np.argsort(-scores, axis=1, kind="stable")[:, :n]
+        order = top_n_per_row(scores, n)
         best = np.take_along_axis(scores, order, axis=1)
         r, c = np.nonzero(np.isfinite(best))
         frames.append(

@@ -17,6 +17,7 @@ from ml.blend import FLOOR_WEIGHT, blend_lists, candidate_weights
 from ml.buy_again import recommend_buy_again
 from ml.ease import fit_ease, fit_ease_model, too_many_items
 from ml.item_knn import item_neighbours, recommend_item_knn
+from ml.matrix import top_n_per_row
 from ml.recommend import recommend_all
 from ml.settings import from_config, from_project
 from ml.trending import recommend_trending, trending_table
@@ -190,6 +191,23 @@ def test_ease_blocks_of_the_inverse_agree() -> None:
     expected = ease_by_columns(x, 2.0)
     for block in (1, 2, 4, 1024):
         np.testing.assert_allclose(fit_ease(sp.csr_matrix(x), 2.0, block), expected, atol=1e-10)
+
+
+def test_top_n_per_row_sorts_like_a_full_sort() -> None:
+    # by hand: each row's columns sorted by (score descending, column ascending); many ties
+    # (scores of four values), seen items at -inf, a row of one score, a row of -inf
+    rng = np.random.default_rng(3)
+    scores = rng.integers(0, 4, size=(40, 120)).astype(float)
+    scores[rng.random(scores.shape) < 0.2] = -np.inf
+    scores[0, :] = 1.0
+    scores[1, :] = -np.inf
+    scores[2, :5] = 9.0  # fewer than n above the rest
+    for n in (1, 5, 20, 30, 120):  # 30 and 120: rows too narrow to partition, a full sort
+        expected = [
+            sorted(range(scores.shape[1]), key=lambda col, row=row: (-row[col], col))[:n]
+            for row in scores
+        ]
+        np.testing.assert_array_equal(top_n_per_row(scores, n), np.array(expected))
 
 
 def test_ease_lists_and_skip(spark) -> None:
