@@ -13,13 +13,14 @@ import pandas as pd
 from pyspark.sql import DataFrame
 
 from ml.als import AlsParams
+from ml.als.choose import available_memory_bytes
 from ml.als.implicit_backend import (
     effective_regularization,
     fit_model,
     interaction_matrix,
     top_k_frame,
 )
-from ml.blend import BLEND_NAME
+from ml.blend import BLEND_NAME, candidate_weights
 from ml.buy_again import NOT_UNDER_NEW_ITEMS
 from ml.columns import ITEM, MODEL, USER, WEIGHT
 from ml.ease import fit_ease, too_many_items, top_k_scores
@@ -30,6 +31,7 @@ from ml.local.frames import REC_DTYPES, target_users
 from ml.local.item_knn import ItemKnn
 from ml.matrix import codes_of, weight_matrix
 from ml.recommend import (
+    BLEND_COMPONENTS,
     RUN_COLUMNS,
     BlendWeights,
     ModelLists,
@@ -39,20 +41,59 @@ from ml.recommend import (
 )
 from ml.settings import Settings
 
+# Peak bytes of the local backend's Python process per list row (user, product, rank,
+# score and the provenance columns of every model's, protocol's and blend weighting's top
+# list, plus the evaluation's joins): measured on a generated 1M-event shop's validation
+# window, 5.4M list rows and ~3 GB. And per training pair (the collected frame, matrices).
+BYTES_PER_LIST_ROW = 500
+BYTES_PER_TRAIN_ROW = 200
+# auto keeps a window local when its estimate is at most this share of the available memory
+LOCAL_BUDGET_SHARE = 0.5
 
-def use_local(settings: Settings, n_train_rows: int) -> bool:
-    """The backend of a window: var ``ml_backend``, ``auto`` by the window's size."""
-    if settings.backend == "auto":
-        return n_train_rows <= settings.local_max_rows
-    return settings.backend == "local"
+
+def estimate_local_bytes(n_train_rows: int, n_target_users: int, settings: Settings) -> int:
+    """Rough peak memory of one window on the local backend: every recommender's and every
+    blend weighting's list (the validation window tries them all) for both protocols,
+    ``list_length`` rows per target user, plus the training pairs."""
+    components = [name for name in settings.recommenders if name in BLEND_COMPONENTS]
+    n_lists = 2 * (
+        len(settings.recommenders) + len(candidate_weights(components, settings.blend_boost))
+    )
+    list_rows = n_target_users * settings.list_length * n_lists
+    return list_rows * BYTES_PER_LIST_ROW + n_train_rows * BYTES_PER_TRAIN_ROW
 
 
-def is_local(train: DataFrame, settings: Settings) -> bool:
-    """Whether a window runs on the local backend (var ``ml_backend``; ``auto``: by its
-    number of training pairs, one count)."""
+def use_local(
+    settings: Settings,
+    n_train_rows: int,
+    n_target_users: int = 0,
+    memory_bytes: int | None = None,
+) -> bool:
+    """The backend of a window: var ``ml_backend``; ``auto``: local when the window has at
+    most ``ml_local_max_rows`` training pairs and its estimate (``estimate_local_bytes``)
+    fits in ``LOCAL_BUDGET_SHARE`` of ``memory_bytes`` (default: the memory available to
+    this process now), else the Spark backend (a window past one machine's memory there
+    would have the Python model killed)."""
     if settings.backend != "auto":
         return settings.backend == "local"
-    return use_local(settings, train.count())
+    if n_train_rows > settings.local_max_rows:
+        return False
+    memory = available_memory_bytes() if memory_bytes is None else memory_bytes
+    estimate = estimate_local_bytes(n_train_rows, n_target_users, settings)
+    return estimate <= LOCAL_BUDGET_SHARE * memory
+
+
+def is_local(train: DataFrame, settings: Settings, holdout: DataFrame | None = None) -> bool:
+    """Whether a window runs on the local backend (var ``ml_backend``; ``auto``: by its
+    training pairs and target users, ``use_local``: two counts). Without ``holdout`` (ALS
+    tuning: one model's lists) by the training pairs alone."""
+    if settings.backend != "auto":
+        return settings.backend == "local"
+    n_train = train.count()
+    if holdout is None:
+        return n_train <= settings.local_max_rows
+    n_users = holdout.select(USER).distinct().count() + settings.active_users
+    return use_local(settings, n_train, n_users)
 
 
 def timed(make: Callable[[], pd.DataFrame], backend: str, train_seconds: float) -> ModelLists:

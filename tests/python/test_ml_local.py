@@ -168,3 +168,17 @@ def test_the_backend_follows_the_var() -> None:
     assert not use_local(from_config({"ml_backend": "spark"}), 1)
     with pytest.raises(ValueError, match="ml_backend"):
         from_config({"ml_backend": "gpu"})
+
+
+def test_auto_leaves_a_window_past_the_memory_to_spark() -> None:
+    # by hand: popularity and ALS, top 10: ALS is the one blend component, tried at weight 1
+    # and at the boost (2 weightings); 2 protocols x (2 models + 2 weightings) = 8 lists of
+    # 10 rows per target user: 50 users -> 4,000 rows x 500 bytes, plus 1,000 training
+    # pairs x 200 bytes = 2,200,000 bytes, kept local within half the memory
+    settings = from_config(
+        {"ml_recommenders": ["popularity", "als"], "top_k": 10, "ml_metric_ks": [10]}
+    )
+    assert use_local(settings, 1_000, 50, memory_bytes=4_400_000)
+    assert not use_local(settings, 1_000, 50, memory_bytes=4_399_998)
+    assert not use_local(settings, 10**9, 0, memory_bytes=10**15)  # ml_local_max_rows first
+    assert use_local(from_config({"ml_backend": "local"}), 1_000, 10**9, memory_bytes=1)
