@@ -148,7 +148,10 @@ def timed(
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
         try:
-            stage.ok = proc.wait(timeout=timeout) == 0
+            code = proc.wait(timeout=timeout)
+            stage.ok = code == 0
+            if code < 0:  # the kernel's OOM killer sends SIGKILL
+                stage.detail = f"killed by signal {-code} (out of memory: see dmesg)"
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()

@@ -82,3 +82,8 @@ def test_a_stage_past_its_timeout_is_stopped(tmp_path: Path) -> None:
     stage = bench.timed(["sleep", "60"], {}, tmp_path / "log", timeout=1)
     assert not stage.ok and stage.detail == "stopped after 1 s"
     assert stage.seconds < 30
+
+
+def test_a_stage_killed_by_a_signal_says_so(tmp_path: Path) -> None:
+    stage = bench.timed(["sh", "-c", "kill -9 $$"], {}, tmp_path / "log")
+    assert not stage.ok and stage.detail.startswith("killed by signal 9")
