@@ -170,7 +170,8 @@ def slowest_nodes(target: Path, since: float, n: int = 5) -> list[tuple[str, flo
         return []
     results = json.loads(path.read_text()).get("results", [])
     ranked = sorted(results, key=lambda r: -r["execution_time"])[:n]
-    return [(r["unique_id"].split(".")[-1], round(r["execution_time"], 1)) for r in ranked]
+    # unique ids: model.<project>.<name>, test.<project>.<name>.<hash>
+    return [(r["unique_id"].split(".")[2], round(r["execution_time"], 1)) for r in ranked]
 
 
 def timed_dbt(args: list[str], home: Path, timeout: float | None = None) -> Stage:
@@ -371,16 +372,23 @@ def report(sizes: list[Size], extra: list[str]) -> str:
             + " | ".join(cells)
             + f" | {total:.0f} |"
         )
-    comparable = [
-        z for z in sizes if {s.name for s in z.stages} == {s.name for s in sizes[0].stages}
-    ]
-    if len(comparable) >= 2:
-        first, last = comparable[0], comparable[-1]
-        grow = sum(s.seconds for s in last.stages) / max(sum(s.seconds for s in first.stages), 1)
+    if len(sizes) >= 2:
+        first, last = sizes[0], sizes[-1]
+        done = {s.name: s for s in first.stages if s.ok}
+        both = [(done[s.name], s) for s in last.stages if s.ok and s.name in done]
+        whole = len(both) == len(first.stages) == len(last.stages)
+        ratio = last.interactions / first.interactions
+        if whole:
+            grow = sum(b.seconds for _, b in both) / max(sum(a.seconds for a, _ in both), 1)
+            growth = f"{grow:.1f}x wall for {ratio:.0f}x data"
+        else:  # a stage failed or was not run: only the stages both sizes finished
+            growth = f"for {ratio:.0f}x data, the stages both finished: " + ", ".join(
+                f"{b.name} {b.seconds / max(a.seconds, 1):.1f}x" for a, b in both
+            )
         lines += [
             "",
-            f"Growth {first.interactions:,} -> {last.interactions:,}: {grow:.1f}x wall "
-            f"for {last.interactions / first.interactions:.0f}x data. Peak driver (JVM) memory: "
+            f"Growth {first.interactions:,} -> {last.interactions:,}: {growth}. "
+            "Peak driver (JVM) memory: "
             + ", ".join(
                 f"{s.interactions:,}: {max(st.driver_mib for st in s.stages) / 1024:.1f} GiB"
                 for s in sizes

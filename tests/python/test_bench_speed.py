@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,6 +78,9 @@ def test_sizes_measured_in_separate_runs_report_together(tmp_path: Path) -> None
         in text
     )
     assert "ML (stopped after 200 s)" in text and "200 (12,288) FAILED" in text
+    # no whole-pipeline growth when a stage failed: the stages both sizes finished
+    assert "Growth 1,000,000 -> 10,000,000: for 10x data, the stages both finished: " in text
+    assert "generate 8.0x, lake 7.5x, marts 6.0x, tests 7.3x." in text
 
 
 def test_a_stage_past_its_timeout_is_stopped(tmp_path: Path) -> None:
@@ -87,3 +92,18 @@ def test_a_stage_past_its_timeout_is_stopped(tmp_path: Path) -> None:
 def test_a_stage_killed_by_a_signal_says_so(tmp_path: Path) -> None:
     stage = bench.timed(["sh", "-c", "kill -9 $$"], {}, tmp_path / "log")
     assert not stage.ok and stage.detail.startswith("killed by signal 9")
+
+
+def test_slowest_nodes_name_models_and_tests(tmp_path: Path) -> None:
+    results = [
+        {"unique_id": "model.cartwheel.fct_interactions", "execution_time": 12.04},
+        {"unique_id": "test.cartwheel.unique_stg_rees46__events_event_id.12f823d2bb",
+         "execution_time": 7.96},
+        {"unique_id": "model.cartwheel.dim_users", "execution_time": 0.5},
+    ]  # fmt: skip
+    (tmp_path / "run_results.json").write_text(json.dumps({"results": results}))
+    assert bench.slowest_nodes(tmp_path, since=0, n=2) == [
+        ("fct_interactions", 12.0),
+        ("unique_stg_rees46__events_event_id", 8.0),
+    ]
+    assert bench.slowest_nodes(tmp_path, since=time.time() + 60) == []  # an older run's file
