@@ -86,14 +86,11 @@ def use_local(
 def is_local(train: DataFrame, settings: Settings, holdout: DataFrame | None = None) -> bool:
     """Whether a window runs on the local backend (var ``ml_backend``; ``auto``: by its
     training pairs and target users, ``use_local``: two counts). Without ``holdout`` (ALS
-    tuning: one model's lists) by the training pairs alone."""
+    tuning) the target users are the active ones alone."""
     if settings.backend != "auto":
         return settings.backend == "local"
-    n_train = train.count()
-    if holdout is None:
-        return n_train <= settings.local_max_rows
-    n_users = holdout.select(USER).distinct().count() + settings.active_users
-    return use_local(settings, n_train, n_users)
+    n_users = 0 if holdout is None else holdout.select(USER).distinct().count()
+    return use_local(settings, train.count(), n_users + settings.active_users)
 
 
 def timed(make: Callable[[], pd.DataFrame], backend: str, train_seconds: float) -> ModelLists:
