@@ -6,6 +6,9 @@
 -- belongs to: `is_purchase` (the purchase target: a purchase event, or a verified-purchase
 -- review), `is_repeat` (the pair is already in training: truth only under the
 -- repeat_aware protocol) and `is_warm_user` (the user has training history).
+-- A window with more holdout users than var ml_eval_max_users keeps that many, drawn by a
+-- seeded hash of user_id (the same draw on every backend and run); null keeps them all.
+{%- set max_users = var('ml_eval_max_users') %}
 with
 
 interactions as (
@@ -98,7 +101,7 @@ train_products as (
 
 ),
 
-final as (
+truth as (
 
     select
         pairs.user_id,
@@ -122,6 +125,47 @@ final as (
         on
             pairs.window_name = train_users.window_name
             and pairs.user_id = train_users.user_id
+
+),
+
+holdout_users as (
+
+    select
+        window_name,
+        user_id,
+        count(*) over (partition by window_name) as n_users_before_cap,
+        row_number() over (
+            partition by window_name
+            order by xxhash64(user_id, {{ cartwheel_number_var('random_seed') }}), user_id
+        ) as user_draw
+    from (
+        select distinct
+            window_name,
+            user_id
+        from truth
+    )
+
+),
+
+final as (
+
+    select
+        truth.user_id,
+        truth.product_id,
+        truth.first_event_at,
+        truth.is_purchase,
+        truth.is_repeat,
+        truth.is_warm_user,
+        holdout_users.n_users_before_cap,
+        truth.window_name
+    from truth
+    inner join holdout_users
+        on
+            truth.window_name = holdout_users.window_name
+            and truth.user_id = holdout_users.user_id
+    {%- if max_users is not none %}
+        where holdout_users.user_draw <= {{ cartwheel_number_var('ml_eval_max_users') }}
+    {%- endif %}
 
 )
 

@@ -45,6 +45,7 @@ holdout_sizes as (
         count_if(is_purchase) as n_holdout_purchase_pairs,
         count_if(is_repeat) as n_holdout_repeat_pairs,
         count(distinct user_id) as n_holdout_users,
+        max(n_users_before_cap) as n_holdout_users_before_cap,
         count(distinct case when is_warm_user then user_id end) as n_holdout_warm_users,
         count(distinct case when not is_warm_user then user_id end) as n_holdout_cold_users
     from holdout
@@ -83,11 +84,13 @@ final as (
         coalesce(holdout_sizes.n_holdout_purchase_pairs, 0) as n_holdout_purchase_pairs,
         coalesce(holdout_sizes.n_holdout_repeat_pairs, 0) as n_holdout_repeat_pairs,
         coalesce(holdout_sizes.n_holdout_users, 0) as n_holdout_users,
+        coalesce(holdout_sizes.n_holdout_users_before_cap, 0)
+        - coalesce(holdout_sizes.n_holdout_users, 0) as n_users_over_cap,
         coalesce(holdout_sizes.n_holdout_warm_users, 0) as n_holdout_warm_users,
         coalesce(holdout_sizes.n_holdout_cold_users, 0) as n_holdout_cold_users,
         coalesce(users_in_window.n_users_in_window, 0) as n_users_in_window,
         coalesce(users_in_window.n_users_in_window, 0)
-        - coalesce(holdout_sizes.n_holdout_users, 0) as n_users_dropped
+        - coalesce(holdout_sizes.n_holdout_users_before_cap, 0) as n_users_dropped
     from windows
     left join train_sizes on windows.window_name = train_sizes.window_name
     left join holdout_sizes on windows.window_name = holdout_sizes.window_name

@@ -143,3 +143,33 @@ def test_choices_ignore_the_test_window(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(
         sorted_frame(local_table(home, "ml_tuning"), ["grid_point"]), after
     )
+
+    # var ml_eval_max_users: a window keeps that many holdout users, with all their rows;
+    # each row counts the window's users before the cap (as the uncapped table does)
+    uncapped = local_table(home, "ml_split_holdout")
+    cap = 25
+    build(
+        home,
+        "--select",
+        "ml_split_holdout",
+        "ml_split_report",
+        "--vars",
+        f"{{ml_eval_max_users: {cap}}}",
+    )
+    capped = local_table(home, "ml_split_holdout")
+    for window, rows in uncapped.groupby("window_name", observed=True):
+        users = rows["user_id"].nunique()
+        kept = capped[capped["window_name"].astype(str) == str(window)]
+        kept_users = set(kept["user_id"])
+        assert len(kept_users) == min(cap, users), window
+        assert set(rows["n_users_before_cap"]) == set(kept["n_users_before_cap"]) == {users}
+        columns = ["user_id", "product_id", "first_event_at", "is_purchase", "is_repeat"]
+        pd.testing.assert_frame_equal(
+            sorted_frame(kept[columns], ["user_id", "product_id"]),
+            sorted_frame(
+                rows[rows["user_id"].isin(kept_users)][columns], ["user_id", "product_id"]
+            ),
+        )
+        if users > cap:  # drawn by hash, not the first users by id
+            assert sorted(kept_users) != sorted(rows["user_id"].unique())[:cap]
+    assert (uncapped.groupby("window_name", observed=True)["user_id"].nunique() > cap).any()
