@@ -23,5 +23,8 @@ Plugin = AdapterPlugin(
     adapter=CartwheelAdapter,  # type: ignore[arg-type]
     credentials=CartwheelCredentials,
     include_path=str(Path(__file__).parent / "include"),
+    # the name in include/dbt_project.yml: without it dbt derives "dbt_include" from the
+    # folder, loads our macros as an ordinary package and never dispatches to them
+    project_name="dbt_cartwheel",
     dependencies=["spark"],
 )

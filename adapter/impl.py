@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from dbt.adapters.base import PythonJobHelper
+from dbt.adapters.base import PythonJobHelper, available
+from dbt.adapters.base.relation import BaseRelation
 from dbt.adapters.cartwheel.connections import CartwheelConnectionManager
 from dbt.adapters.cartwheel.python_submissions import (
     ConnectPythonJobHelper,
@@ -39,3 +40,34 @@ class CartwheelAdapter(SparkAdapter):
         seconds = getattr(submission_result, "seconds", None)
         message = f"OK ({seconds:.1f}s)" if seconds is not None else "OK"
         return AdapterResponse(_message=message)
+
+    @available
+    def clear_orphan_location(self, relation: BaseRelation) -> str | None:
+        """Embedded session: remove the folder of a managed table the catalog does not know
+        before the table is created there, and return it (else None).
+
+        A create killed mid-way (dbt stopped or the machine lost while a model is written,
+        after the old table was dropped) leaves the folder, and every later run of that
+        model fails with Spark's LOCATION_ALREADY_EXISTS. Over Thrift the folder belongs
+        to the server's file system, so that error stays (it names the folder)."""
+        if self.config.credentials.method != SparkConnectionMethod.SESSION:
+            return None
+        from pyspark.sql import SparkSession
+
+        spark = SparkSession.getActiveSession() or SparkSession.builder.getOrCreate()
+        jvm, state = spark._jvm, spark._jsparkSession.sessionState()
+        catalog = state.catalog()
+        schema, name = relation.schema, relation.identifier
+        if not schema or not name or not catalog.databaseExists(schema):
+            return None
+        table = jvm.org.apache.spark.sql.catalyst.TableIdentifier(
+            name, jvm.scala.Option.apply(schema), jvm.scala.Option.apply(None)
+        )
+        if catalog.tableExists(table):
+            return None
+        path = jvm.org.apache.hadoop.fs.Path(catalog.defaultTablePath(table))
+        files = path.getFileSystem(state.newHadoopConf())
+        if not files.exists(path):
+            return None
+        files.delete(path, True)
+        return str(path.toString())

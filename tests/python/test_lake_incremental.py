@@ -1,5 +1,6 @@
 """The landing lake: adding a month rewrites only its partitions; incremental = full refresh,
-even after a run killed mid-way; a second run on the same home is refused while one runs."""
+even after a run killed mid-way; a second run on the same home is refused while one runs; a
+folder a stopped create left where a table goes is cleared."""
 
 from __future__ import annotations
 
@@ -128,8 +129,18 @@ def test_new_month_rewrites_only_its_partitions_and_matches_full_refresh(
     )
 
     incremental_rows = sorted_events(cartwheel_home)
-    full = run_dbt("run", "--select", "fct_interactions", "--full-refresh", env=env)
+    # a create stopped mid-way left a folder where a table goes, unknown to the catalog
+    # (planted: a file that is no Parquet); the run clears it, names it, builds the table
+    orphan = cartwheel_home / "warehouse" / f"{SCHEMA}.db" / "funnel_conversion"
+    orphan.mkdir(parents=True)
+    (orphan / "part-00000-left-by-a-killed-create.parquet").write_text("not parquet")
+    full = run_dbt(
+        "run", "--select", "fct_interactions", "funnel_conversion", "--full-refresh", env=env
+    )
     assert full.returncode == 0, full.output[-5000:]
+    assert f"removed file:{orphan}" in full.output, full.output[-5000:]
+    assert not list(orphan.glob("*left-by-a-killed-create*"))
+    assert len(local_table(cartwheel_home, "funnel_conversion", SCHEMA)) > 0
     full_rows = sorted_events(cartwheel_home)
     assert len(full_rows) > rows_before and set(full_rows["event_month"]) == {1, 2, 3, 4}
     pd.testing.assert_frame_equal(incremental_rows, full_rows)
