@@ -229,7 +229,7 @@ def from_config(config: DbtConfig | None) -> Settings:
         tracking=_bool(config, "ml_tracking", True),
         mlflow_experiment=_get(config, "mlflow_experiment", str, "cartwheel"),
         backend=_backend(config),
-        local_max_rows=_get(config, "ml_local_max_rows", int, 5_000_000),
+        local_max_rows=_get(config, "ml_local_max_rows", int, 20_000_000),
     )
 
 

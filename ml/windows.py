@@ -53,7 +53,7 @@ def recommend_window(
     blend_weights: BlendWeights | None,
 ) -> DataFrame:
     """The ``ml_recommendations`` table of a window on the backend ``is_local`` picks."""
-    if not is_local(train, settings, holdout):
+    if not is_local(train, settings, holdout, choosing_blend=blend_weights is None):
         return recommend_all(train, holdout, settings, blend_weights).table
     recs = recommend_all_local(train_frame(train), holdout_frame(holdout), settings, blend_weights)
     return to_spark(train.sparkSession, recs.table, RECOMMENDATIONS_SCHEMA, "recommendations")
@@ -136,7 +136,7 @@ def evaluate_window(
     """
     if is_empty(train) or is_empty(holdout):
         return pd.DataFrame(columns=METRICS_COLUMNS)
-    if is_local(train, settings, holdout):
+    if is_local(train, settings, holdout, choosing_blend=blend_weights is None):
         train_pd, holdout_pd = train_frame(train), holdout_frame(holdout)
         recs = recommend_all_local(train_pd, holdout_pd, settings, blend_weights)
         table = evaluate_recommendations(

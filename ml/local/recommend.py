@@ -31,6 +31,7 @@ from ml.local.frames import REC_DTYPES, target_users
 from ml.local.item_knn import ItemKnn
 from ml.matrix import codes_of, weight_matrix
 from ml.recommend import (
+    BLEND,
     BLEND_COMPONENTS,
     RUN_COLUMNS,
     BlendWeights,
@@ -51,15 +52,19 @@ BYTES_PER_TRAIN_ROW = 200
 LOCAL_BUDGET_SHARE = 0.5
 
 
-def estimate_local_bytes(n_train_rows: int, n_target_users: int, settings: Settings) -> int:
-    """Rough peak memory of one window on the local backend: every recommender's and every
-    blend weighting's list (the validation window tries them all) for both protocols,
-    ``list_length`` rows per target user, plus the training pairs."""
-    components = [name for name in settings.recommenders if name in BLEND_COMPONENTS]
-    n_lists = 2 * (
-        len(settings.recommenders) + len(candidate_weights(components, settings.blend_boost))
-    )
-    list_rows = n_target_users * settings.list_length * n_lists
+def estimate_local_bytes(
+    n_train_rows: int, n_target_users: int, settings: Settings, choosing_blend: bool = True
+) -> int:
+    """Rough peak memory of one window on the local backend: every recommender's list for
+    both protocols, ``list_length`` rows per target user, plus the training pairs. With
+    ``choosing_blend`` (the validation window) ``blend`` makes one list per candidate
+    weighting, else one."""
+    models = [name for name in settings.recommenders if name != BLEND]
+    n_blend = 0
+    if BLEND in settings.recommenders:
+        components = [name for name in settings.recommenders if name in BLEND_COMPONENTS]
+        n_blend = len(candidate_weights(components, settings.blend_boost)) if choosing_blend else 1
+    list_rows = n_target_users * settings.list_length * 2 * (len(models) + n_blend)
     return list_rows * BYTES_PER_LIST_ROW + n_train_rows * BYTES_PER_TRAIN_ROW
 
 
@@ -68,6 +73,7 @@ def use_local(
     n_train_rows: int,
     n_target_users: int = 0,
     memory_bytes: int | None = None,
+    choosing_blend: bool = True,
 ) -> bool:
     """The backend of a window: var ``ml_backend``; ``auto``: local when the window has at
     most ``ml_local_max_rows`` training pairs and its estimate (``estimate_local_bytes``)
@@ -79,18 +85,25 @@ def use_local(
     if n_train_rows > settings.local_max_rows:
         return False
     memory = available_memory_bytes() if memory_bytes is None else memory_bytes
-    estimate = estimate_local_bytes(n_train_rows, n_target_users, settings)
+    estimate = estimate_local_bytes(n_train_rows, n_target_users, settings, choosing_blend)
     return estimate <= LOCAL_BUDGET_SHARE * memory
 
 
-def is_local(train: DataFrame, settings: Settings, holdout: DataFrame | None = None) -> bool:
+def is_local(
+    train: DataFrame,
+    settings: Settings,
+    holdout: DataFrame | None = None,
+    choosing_blend: bool = True,
+) -> bool:
     """Whether a window runs on the local backend (var ``ml_backend``; ``auto``: by its
     training pairs and target users, ``use_local``: two counts). Without ``holdout`` (ALS
     tuning) the target users are the active ones alone."""
     if settings.backend != "auto":
         return settings.backend == "local"
     n_users = 0 if holdout is None else holdout.select(USER).distinct().count()
-    return use_local(settings, train.count(), n_users + settings.active_users)
+    return use_local(
+        settings, train.count(), n_users + settings.active_users, choosing_blend=choosing_blend
+    )
 
 
 def timed(make: Callable[[], pd.DataFrame], backend: str, train_seconds: float) -> ModelLists:

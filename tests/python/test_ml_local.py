@@ -171,14 +171,23 @@ def test_the_backend_follows_the_var() -> None:
 
 
 def test_auto_leaves_a_window_past_the_memory_to_spark() -> None:
-    # by hand: popularity and ALS, top 10: ALS is the one blend component, tried at weight 1
-    # and at the boost (2 weightings); 2 protocols x (2 models + 2 weightings) = 8 lists of
-    # 10 rows per target user: 50 users -> 4,000 rows x 500 bytes, plus 1,000 training
-    # pairs x 200 bytes = 2,200,000 bytes, kept local within half the memory
+    # by hand, top 10, 50 target users, 1,000 training pairs x 200 bytes = 200,000 bytes:
+    # popularity and ALS: 2 protocols x 2 models = 4 lists of 10 rows per user = 2,000 rows
+    # x 500 bytes = 1,000,000 + 200,000 = 1,200,000 bytes, local within half the memory
     settings = from_config(
         {"ml_recommenders": ["popularity", "als"], "top_k": 10, "ml_metric_ks": [10]}
     )
-    assert use_local(settings, 1_000, 50, memory_bytes=4_400_000)
-    assert not use_local(settings, 1_000, 50, memory_bytes=4_399_998)
+    assert use_local(settings, 1_000, 50, memory_bytes=2_400_000)
+    assert not use_local(settings, 1_000, 50, memory_bytes=2_399_998)
+    # with blend: ALS is its one component, tried at weight 1 and at the boost; choosing the
+    # weighting (validation) 2 x (2 models + 2 weightings) = 8 lists: 4,000 rows, 2,200,000
+    # bytes; with the weighting chosen 2 x (2 + 1) = 6 lists: 3,000 rows, 1,700,000 bytes
+    blend = from_config(
+        {"ml_recommenders": ["popularity", "als", "blend"], "top_k": 10, "ml_metric_ks": [10]}
+    )
+    assert use_local(blend, 1_000, 50, memory_bytes=4_400_000)
+    assert not use_local(blend, 1_000, 50, memory_bytes=4_399_998)
+    assert use_local(blend, 1_000, 50, memory_bytes=3_400_000, choosing_blend=False)
+    assert not use_local(blend, 1_000, 50, memory_bytes=3_399_998, choosing_blend=False)
     assert not use_local(settings, 10**9, 0, memory_bytes=10**15)  # ml_local_max_rows first
     assert use_local(from_config({"ml_backend": "local"}), 1_000, 10**9, memory_bytes=1)
