@@ -88,3 +88,18 @@ def top_n_per_row(scores: np.ndarray, n: int) -> np.ndarray:
     rows, cols = rows[order], cols[order]
     rank = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left")
     return cols[rank < n].reshape(n_rows, n)
+
+
+def top_n_candidates(matrix: sp.csr_matrix, n: int) -> np.ndarray:
+    """A mask over ``matrix.data``: per row, the entries at or above the row's ``n``-th
+    largest value (ties at that value included, so no row keeps fewer than ``min(n, nnz)``);
+    a row of at most ``n`` entries keeps them all. Sorting only these entries gives each
+    row's top ``n`` under any tie-break, without sorting every row whole."""
+    indptr, data = matrix.indptr, matrix.data
+    keep = np.ones(len(data), dtype=bool)
+    for row in np.flatnonzero(np.diff(indptr) > n):
+        start, end = indptr[row], indptr[row + 1]
+        values = data[start:end]
+        nth = np.partition(values, len(values) - n)[len(values) - n]
+        keep[start:end] = values >= nth
+    return keep

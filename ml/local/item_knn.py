@@ -10,7 +10,7 @@ import scipy.sparse as sp
 
 from ml.columns import ITEM, SCORE, SCORE_DECIMALS, USER, check_k
 from ml.local.frames import seen_pairs, top_k
-from ml.matrix import codes_of, concat_recs
+from ml.matrix import codes_of, concat_recs, top_n_candidates
 
 
 def pruned_history(train: pd.DataFrame, max_user_items: int) -> pd.DataFrame:
@@ -39,11 +39,15 @@ class ItemKnn:
             shape=(len(self.user_ids), len(self.item_ids)),
         )
         counts = np.asarray(self.matrix.sum(axis=0)).ravel()
-        common = (self.matrix.T @ self.matrix).tocoo()
-        off = common.row != common.col
-        rows, cols, n_common = common.row[off], common.col[off], common.data[off]
-        sim = n_common / (np.sqrt(counts[rows] * counts[cols]) + float(shrink))
-        # per item: most similar first, ties to the larger neighbour id (ml.item_knn)
+        common = (self.matrix.T @ self.matrix).tocsr()
+        common.setdiag(0)
+        common.eliminate_zeros()
+        rows = np.repeat(np.arange(common.shape[0]), np.diff(common.indptr))
+        common.data = common.data / (np.sqrt(counts[rows] * counts[common.indices]) + float(shrink))
+        # only each item's candidates for its top n_neighbours are sorted (the rest cannot
+        # make it): most similar first, ties to the larger neighbour id (ml.item_knn)
+        candidates = top_n_candidates(common, n_neighbours)
+        rows, cols, sim = rows[candidates], common.indices[candidates], common.data[candidates]
         order = np.lexsort((-cols, -sim, rows))
         rows, cols, sim = rows[order], cols[order], sim[order]
         starts = np.searchsorted(rows, rows, side="left")
@@ -58,16 +62,26 @@ class ItemKnn:
         codes = codes_of(self.user_ids, users)
         if not len(codes):
             return concat_recs([])
-        scores = (self.matrix[codes] @ self.neighbours).tocoo()
+        scores = (self.matrix[codes] @ self.neighbours).tocsr()
+        scores.data = np.round(scores.data.astype(np.float64), SCORE_DECIMALS)
+        if exclude_seen:  # every score is a sum of positive similarities: 0 only when removed
+            seen = seen_pairs(self.train, users)
+            row = pd.Index(self.user_ids.to_numpy()[codes]).get_indexer(seen[USER])
+            col = self.item_ids.get_indexer(seen[ITEM])
+            known = (row >= 0) & (col >= 0)
+            mask = sp.csr_matrix(
+                (np.ones(int(known.sum())), (row[known], col[known])), shape=scores.shape
+            )
+            scores = scores - scores.multiply(mask)
+            scores.eliminate_zeros()
+        # only each user's candidates for the top k are ranked (ties at the k-th score kept)
+        candidates = top_n_candidates(scores, k)
+        rows = np.repeat(np.arange(scores.shape[0]), np.diff(scores.indptr))[candidates]
         scored = pd.DataFrame(
             {
-                USER: self.user_ids.to_numpy()[codes[scores.row]],
-                ITEM: self.item_ids.to_numpy()[scores.col],
-                SCORE: np.round(scores.data.astype(np.float64), SCORE_DECIMALS),
+                USER: self.user_ids.to_numpy()[codes[rows]],
+                ITEM: self.item_ids.to_numpy()[scores.indices[candidates]],
+                SCORE: scores.data[candidates],
             }
         )
-        if exclude_seen:
-            seen = seen_pairs(self.train, users).assign(_seen=True)
-            scored = scored.merge(seen, on=[USER, ITEM], how="left")
-            scored = scored[scored["_seen"].isna()]
         return top_k(scored, k, [SCORE, ITEM])

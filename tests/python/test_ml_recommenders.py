@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ from ml.blend import FLOOR_WEIGHT, blend_lists, candidate_weights
 from ml.buy_again import recommend_buy_again
 from ml.ease import fit_ease, fit_ease_model, too_many_items
 from ml.item_knn import item_neighbours, recommend_item_knn
-from ml.matrix import top_n_per_row
+from ml.matrix import top_n_candidates, top_n_per_row
 from ml.recommend import recommend_all
 from ml.settings import from_config, from_project
 from ml.trending import recommend_trending, trending_table
@@ -208,6 +209,19 @@ def test_top_n_per_row_sorts_like_a_full_sort() -> None:
             for row in scores
         ]
         np.testing.assert_array_equal(top_n_per_row(scores, n), np.array(expected))
+
+
+def test_top_n_candidates_keep_each_rows_best_and_their_ties() -> None:
+    # by hand, n = 2: [5, 3, 3, 1] keeps 5 and both 3s (tied at the 2nd value); [2, 1] has
+    # at most n entries; [4, 4, 4] is all tied; an empty row; [1, 9, 2] keeps 9 and 2
+    matrix = sp.csr_matrix(
+        np.array(
+            [[5, 3, 3, 1], [2, 1, 0, 0], [4, 4, 4, 0], [0, 0, 0, 0], [1, 9, 2, 0]], dtype=float
+        )
+    )
+    keep = top_n_candidates(matrix, 2)
+    kept = [sorted(matrix.data[s:e][keep[s:e]].tolist()) for s, e in pairwise(matrix.indptr)]
+    assert kept == [[3, 3, 5], [1, 2], [4, 4, 4], [], [2, 9]]
 
 
 def test_ease_lists_and_skip(spark) -> None:
