@@ -39,7 +39,9 @@ class ItemKnn:
             shape=(len(self.user_ids), len(self.item_ids)),
         )
         counts = np.asarray(self.matrix.sum(axis=0)).ravel()
-        common = (self.matrix.T @ self.matrix).tocsr()
+        # X'X is symmetric: its CSC arrays read as CSR are the same matrix (no conversion)
+        product = (self.matrix.T @ self.matrix).tocsc()
+        common = sp.csr_matrix((product.data, product.indices, product.indptr), product.shape)
         common.setdiag(0)
         common.eliminate_zeros()
         rows = np.repeat(np.arange(common.shape[0]), np.diff(common.indptr))
