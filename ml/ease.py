@@ -21,6 +21,7 @@ import pandas as pd
 import scipy.sparse as sp
 from pyspark.sql import DataFrame
 from scipy.linalg import lapack
+from threadpoolctl import threadpool_limits
 
 from ml.columns import ITEM, RANK, SCORE, USER, check_k
 from ml.matrix import (
@@ -87,8 +88,12 @@ def fit_ease(matrix: sp.spmatrix, l2: float, block: int = SYMMETRIZE_BLOCK) -> n
         raise ValueError(f"ease l2 must be positive, got {l2!r}")
     gram = np.asarray((matrix.T @ matrix).todense(), dtype=np.float64)
     gram[np.diag_indices_from(gram)] += l2
-    # G is symmetric: its transpose is the same matrix, laid out as LAPACK reads it (no copy)
-    factor, info = lapack.dpotrf(gram.T, lower=False, overwrite_a=True, clean=False)
+    # G is symmetric: its transpose is the same matrix, laid out as LAPACK reads it (no copy).
+    # One BLAS thread: scipy's OpenBLAS (0.3.30) crashes the process (SIGSEGV) in a threaded
+    # potrf of 16,000 items or more on 2 cores, a 3M-event shop's catalogue (19,622); potri
+    # runs threaded (tested at 16,000)
+    with threadpool_limits(1, user_api="blas"):
+        factor, info = lapack.dpotrf(gram.T, lower=False, overwrite_a=True, clean=False)
     if info != 0:
         raise np.linalg.LinAlgError(f"ease: the Gram matrix is not positive definite ({info})")
     inverse, info = lapack.dpotri(factor, lower=False, overwrite_c=True)
