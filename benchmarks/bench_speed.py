@@ -150,8 +150,10 @@ def timed(
         try:
             code = proc.wait(timeout=timeout)
             stage.ok = code == 0
-            if code < 0:  # the kernel's OOM killer sends SIGKILL
-                stage.detail = f"killed by signal {-code} (out of memory: see dmesg)"
+            if code < 0:  # the kernel's OOM killer sends SIGKILL; SIGSEGV is a crash
+                name = signal.Signals(-code).name
+                hint = " (out of memory? see dmesg)" if -code == signal.SIGKILL else ""
+                stage.detail = f"killed by signal {-code} {name}{hint}"
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()

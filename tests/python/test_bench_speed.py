@@ -91,7 +91,9 @@ def test_a_stage_past_its_timeout_is_stopped(tmp_path: Path) -> None:
 
 def test_a_stage_killed_by_a_signal_says_so(tmp_path: Path) -> None:
     stage = bench.timed(["sh", "-c", "kill -9 $$"], {}, tmp_path / "log")
-    assert not stage.ok and stage.detail.startswith("killed by signal 9")
+    assert not stage.ok and stage.detail == "killed by signal 9 SIGKILL (out of memory? see dmesg)"
+    crashed = bench.timed(["sh", "-c", "kill -11 $$"], {}, tmp_path / "log")
+    assert not crashed.ok and crashed.detail == "killed by signal 11 SIGSEGV"
 
 
 def test_slowest_nodes_name_models_and_tests(tmp_path: Path) -> None:
