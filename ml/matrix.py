@@ -90,6 +90,11 @@ def top_n_per_row(scores: np.ndarray, n: int) -> np.ndarray:
     return cols[rank < n].reshape(n_rows, n)
 
 
+def entry_rows(matrix: sp.csr_matrix) -> np.ndarray:
+    """The row of each stored entry of a CSR matrix, in ``matrix.data``'s order."""
+    return np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+
+
 def top_n_candidates(matrix: sp.csr_matrix, n: int) -> np.ndarray:
     """A mask over ``matrix.data``: per row, the entries at or above the row's ``n``-th
     largest value (ties at that value included, so no row keeps fewer than ``min(n, nnz)``);

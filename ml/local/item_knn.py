@@ -10,7 +10,7 @@ import scipy.sparse as sp
 
 from ml.columns import ITEM, SCORE, SCORE_DECIMALS, USER, check_k
 from ml.local.frames import seen_pairs, top_k
-from ml.matrix import codes_of, concat_recs, top_n_candidates
+from ml.matrix import codes_of, concat_recs, entry_rows, top_n_candidates
 
 
 def pruned_history(train: pd.DataFrame, max_user_items: int) -> pd.DataFrame:
@@ -44,7 +44,7 @@ class ItemKnn:
         common = sp.csr_matrix((product.data, product.indices, product.indptr), product.shape)
         common.setdiag(0)
         common.eliminate_zeros()
-        rows = np.repeat(np.arange(common.shape[0]), np.diff(common.indptr))
+        rows = entry_rows(common)
         common.data = common.data / (np.sqrt(counts[rows] * counts[common.indices]) + float(shrink))
         # only each item's candidates for its top n_neighbours are sorted (the rest cannot
         # make it): most similar first, ties to the larger neighbour id (ml.item_knn)
@@ -78,7 +78,7 @@ class ItemKnn:
             scores.eliminate_zeros()
         # only each user's candidates for the top k are ranked (ties at the k-th score kept)
         candidates = top_n_candidates(scores, k)
-        rows = np.repeat(np.arange(scores.shape[0]), np.diff(scores.indptr))[candidates]
+        rows = entry_rows(scores)[candidates]
         scored = pd.DataFrame(
             {
                 USER: self.user_ids.to_numpy()[codes[rows]],
