@@ -182,8 +182,13 @@ def spark_server(cartwheel_home: Path) -> Iterator[ServerInfo]:
         ended = cartwheel_cli("cluster", "stop")
         assert stopped.returncode == 0, stopped.stdout + stopped.stderr
         assert ended.returncode == 0, ended.stdout + ended.stderr
-        # every JVM `cluster start` launched is gone (a killed worker was already)
-        alive = [d for d in launched["daemons"] if processes.alive(d["pid"])]
+        # every JVM `cluster start` launched is gone (a killed worker was already). A pid is
+        # that JVM only if it also started when recorded: a long suite on a pid_max of 32,768
+        # hands a killed worker's pid to another process (CI saw it)
+        alive = [
+            d for d in launched["daemons"]
+            if processes.alive(d["pid"]) and processes.start_time(d["pid"]) == d["start_time"]
+        ]  # fmt: skip
         assert not alive, alive
 
 
