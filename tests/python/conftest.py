@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from cartwheel.jvm import SMALL_DATA_JAVA_OPTIONS
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 SHARED = ROOT.parent / "shared" / "data" / "real"
@@ -41,7 +43,7 @@ TEST_SHOP = {"interactions": 30_000, "seed": 7, "months": 12}
 # Every Spark JVM of the suite (embedded dbt commands, the test servers) runs small builds
 # and compiles with C1 only: C2's work would not pay back on data this small (the profile's
 # default, for real data, is the full tiered JIT).
-C1_ONLY = "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=256m"
+C1_ONLY = SMALL_DATA_JAVA_OPTIONS
 os.environ.setdefault("CARTWHEEL_JAVA_OPTIONS", C1_ONLY)
 
 
