@@ -209,7 +209,9 @@ def revenue_scenarios(
         raise ValueError(f"baseline model {baseline!r} is not among the models {models}")
     models.remove(baseline)
     models.insert(0, baseline)
-    users = pd.Index(truth_pairs(truth).select(USER).distinct().toPandas()[USER])
+    # sorted: the bootstrap resamples rows by position, and Spark returns distinct users in
+    # an order that changes with partitioning and concurrent jobs
+    users = pd.Index(sorted(truth_pairs(truth).select(USER).distinct().toPandas()[USER]))
     hits = np.nan_to_num(_pivot(values, "hits", users, models))
     hit_value = np.nan_to_num(_pivot(values, "hit_value", users, models))
 

@@ -114,3 +114,30 @@ def test_unknown_baseline_is_an_error(spark) -> None:
             spark.createDataFrame(PRODUCTS, "product_id string, price string"),
             baseline="random",
         )
+
+
+
+def test_bootstrap_draws_users_in_sorted_order(spark) -> None:
+    # The interval must not depend on the order Spark returns users in (it changes with
+    # dbt threads and partitioning): users are resampled in sorted order. 40 users, each
+    # with one bought item; popularity lists it for every third user, als for every
+    # second, so the hits per user (sorted) are known by hand.
+    users = [f"u{i:02d}" for i in range(40)]
+    recs = [("popularity", u, f"P{i}" if i % 3 == 0 else "Z", 1) for i, u in enumerate(users)]
+    recs += [("als", u, f"P{i}" if i % 2 == 0 else "Z", 1) for i, u in enumerate(users)]
+    truth = [(u, f"P{i}") for i, u in enumerate(users)]
+    out = revenue_scenarios(
+        spark.createDataFrame(recs, "model string, user_id string, product_id string, rank int"),
+        spark.createDataFrame(truth, "user_id string, product_id string").repartition(7),
+        spark.createDataFrame([("Z", 1.0)], "product_id string, price double"),
+        k=1,
+        n_boot=200,
+        seed=1,
+    )
+    hits = np.array([[float(i % 3 == 0), float(i % 2 == 0)] for i in range(40)])
+    low, high = bootstrap_uplift(hits, 0, 200, 1)
+    als = out.set_index("model").loc["als"]
+    assert als.uplift_classic == pytest.approx((20 / 40) / (14 / 40) - 1)
+    assert (als.uplift_classic_ci_low, als.uplift_classic_ci_high) == pytest.approx(
+        (low[1], high[1])
+    )
