@@ -116,7 +116,6 @@ def test_unknown_baseline_is_an_error(spark) -> None:
         )
 
 
-
 def test_bootstrap_draws_users_in_sorted_order(spark) -> None:
     # The interval must not depend on the order Spark returns users in (it changes with
     # dbt threads and partitioning): users are resampled in sorted order. 40 users, each
