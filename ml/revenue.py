@@ -159,10 +159,13 @@ def bootstrap_uplift(
         counts = weights @ present.astype(np.float64)
         replicates.append(_ratio_to_baseline(sums, counts, base))
     uplifts = np.concatenate(replicates)
-    with np.errstate(all="ignore"):
-        low = np.nanquantile(uplifts, alpha / 2, axis=0)
-        high = np.nanquantile(uplifts, 1 - alpha / 2, axis=0)
-    low[base] = high[base] = np.nan
+    uplifts[:, base] = np.nan
+    # quantiles only of the columns with a value (the baseline has none): numpy warns on an
+    # all-NaN column, and that warning would reach the build's output
+    defined = ~np.isnan(uplifts).all(axis=0)
+    low, high = np.full(n_models, np.nan), np.full(n_models, np.nan)
+    low[defined] = np.nanquantile(uplifts[:, defined], alpha / 2, axis=0)
+    high[defined] = np.nanquantile(uplifts[:, defined], 1 - alpha / 2, axis=0)
     return low, high
 
 
