@@ -28,10 +28,9 @@ DEFAULT_INTERACTIONS = 200_000
 # The demo shop: 2 years of traffic from a fixed seed (the quality test uses the same shop).
 DEMO_SHOP = {"seed": 42, "start": date(2023, 1, 1), "months": 24}
 # Raw data up to this size (the 200k-event shop is ~4 MB) builds with two dbt threads and
-# a C1-only JVM: measured on the demo shop, 2026-12-03, 2 cores, 151-157 s instead of
-# 190-208 s. Each alone did not pay: two threads under the default JIT kept both cores
-# busy compiling, and C1 with one thread left a core idle. Larger raw data keeps the
-# profile's defaults (one thread, tiered JIT: C1 alone parsed a 2M-event drop 2.5x slower).
+# a C1-only JVM; each alone did not pay (two threads under the default JIT kept both cores
+# busy compiling, C1 with one thread left a core idle). Larger raw data keeps the profile's
+# defaults (C1 alone parses big drops slower). Figures: README, "How the figures got here".
 SMALL_RAW_BYTES = 10 * 2**20
 SMALL_DATA_ENV = {"CARTWHEEL_THREADS": "2", "CARTWHEEL_JAVA_OPTIONS": SMALL_DATA_JAVA_OPTIONS}
 

@@ -43,8 +43,7 @@ TEST_SHOP = {"interactions": 30_000, "seed": 7, "months": 12}
 # Every Spark JVM of the suite (embedded dbt commands, the test servers) runs small builds
 # and compiles with C1 only: C2's work would not pay back on data this small (the profile's
 # default, for real data, is the full tiered JIT).
-C1_ONLY = SMALL_DATA_JAVA_OPTIONS
-os.environ.setdefault("CARTWHEEL_JAVA_OPTIONS", C1_ONLY)
+os.environ.setdefault("CARTWHEEL_JAVA_OPTIONS", SMALL_DATA_JAVA_OPTIONS)
 
 
 # Tests that use these fixtures run in one test worker, so each is made once per run.
@@ -204,8 +203,8 @@ def start_server(info: ServerInfo) -> None:
         "--thrift-port", str(info.thrift_port),
         "--connect-port", str(info.connect_port),
         "--driver-memory", "2g",
-        "--conf", f"spark.driver.extraJavaOptions={C1_ONLY}",
-        "--conf", f"spark.executor.extraJavaOptions={C1_ONLY} {jvm.java_options()}",
+        "--conf", f"spark.driver.extraJavaOptions={SMALL_DATA_JAVA_OPTIONS}",
+        "--conf", f"spark.executor.extraJavaOptions={SMALL_DATA_JAVA_OPTIONS} {jvm.java_options()}",
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
