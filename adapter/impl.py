@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from dbt.adapters.base import PythonJobHelper, available
@@ -14,6 +15,7 @@ from dbt.adapters.cartwheel.python_submissions import (
 from dbt.adapters.contracts.connection import AdapterResponse
 from dbt.adapters.spark.connections import SparkConnectionMethod
 from dbt.adapters.spark.impl import SparkAdapter
+from dbt_common.exceptions import DbtRuntimeError
 
 
 class CartwheelAdapter(SparkAdapter):
@@ -40,6 +42,26 @@ class CartwheelAdapter(SparkAdapter):
         seconds = getattr(submission_result, "seconds", None)
         message = f"OK ({seconds:.1f}s)" if seconds is not None else "OK"
         return AdapterResponse(_message=message)
+
+    @available
+    def absolute_location(self, location: str, what: str = "raw root") -> str:
+        """``location`` as a path Spark reads where the user meant: a URL or an absolute
+        path unchanged; a relative path, on the embedded session, made absolute against
+        dbt's working directory, as the shell that set it would read it.
+
+        Spark resolves a relative table location against its own folders, not the working
+        directory: `CARTWHEEL_HOME=.cartwheel` made the raw tables empty and the build
+        "reconciled" zero rows while the files sat under ./.cartwheel/raw. A Thrift server
+        has folders of its own, so there a relative path is an error naming it."""
+        if "://" in location or location.startswith(("/", "file:")):
+            return location
+        if self.config.credentials.method == SparkConnectionMethod.SESSION:
+            return os.path.abspath(location)
+        raise DbtRuntimeError(
+            f"the {what} {location!r} is a relative path, which the Spark Thrift server "
+            "would resolve against its own folders: set it to an absolute path or URL "
+            "(CARTWHEEL_RAW_ROOT, CARTWHEEL_HOME or the raw_root var)"
+        )
 
     @available
     def clear_orphan_location(self, relation: BaseRelation) -> str | None:

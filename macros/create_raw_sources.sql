@@ -58,11 +58,12 @@
         'CARTWHEEL_RAW_ROOT', env_var('CARTWHEEL_HOME', '.cartwheel') ~ '/raw'))) }}
 {%- endmacro %}
 
-{#- A source's folder: relative locations sit under the raw root. -#}
+{#- A source's folder: relative locations sit under the raw root; a relative raw root
+    is made absolute against dbt's working directory (`adapter.absolute_location`). -#}
 {% macro raw_location(location) -%}
     {%- if location.startswith('/') or '://' in location -%}
         {{ return(location) }}
     {%- else -%}
-        {{ return(raw_root().rstrip('/') ~ '/' ~ location) }}
+        {{ return(adapter.absolute_location(raw_root().rstrip('/') ~ '/' ~ location)) }}
     {%- endif -%}
 {%- endmacro %}

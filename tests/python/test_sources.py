@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import shutil
 from pathlib import Path
 from urllib.parse import unquote
@@ -86,7 +87,11 @@ def raw_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def built(raw_root: Path, cartwheel_home: Path) -> Path:
-    env = {"CARTWHEEL_RAW_ROOT": str(raw_root), "CARTWHEEL_SCHEMA": SCHEMA}
+    # relative to dbt's working directory, as a user's `CARTWHEEL_HOME=.cartwheel` is:
+    # Spark itself would look for it under its warehouse and find no file (every count
+    # below was then zero and still "reconciled")
+    relative = os.path.relpath(raw_root, ROOT)
+    env = {"CARTWHEEL_RAW_ROOT": relative, "CARTWHEEL_SCHEMA": SCHEMA}
     result = run_dbt("build", "--select", SOURCE_MODELS, *CAUTIOUS, env=env)
     assert result.returncode == 0, result.output[-6000:]
     return cartwheel_home
