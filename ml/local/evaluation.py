@@ -4,6 +4,7 @@ coverage, diversity) computed on the driver, assembled by ``ml.evaluation.assemb
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -30,94 +31,206 @@ def truth_slices(holdout: pd.DataFrame) -> pd.DataFrame:
     return out.groupby([TARGET, PROTOCOL, USER, ITEM], as_index=False)["is_warm_user"].max()
 
 
-def _slice_sums(recs: pd.DataFrame, truth: pd.DataFrame, ks: Sequence[int]) -> pd.DataFrame:
-    max_k = max(ks)
-    users = truth.groupby([TARGET, PROTOCOL, USER], as_index=False).agg(
-        n_truth=(ITEM, "size"), warm=("is_warm_user", "max")
+@dataclass(frozen=True)
+class Lists:
+    """The recommendation lists as integer codes (one factorisation of each string column,
+    so the aggregates below are array operations, not string joins and group-bys)."""
+
+    model: np.ndarray  # index into model_names
+    model_names: np.ndarray
+    protocol: np.ndarray  # index into PROTOCOLS (-1: another protocol)
+    user: np.ndarray  # index into user_names
+    user_names: pd.Index
+    item: np.ndarray  # index into item_names (-1: missing)
+    item_names: pd.Index
+    rank: np.ndarray
+
+    @classmethod
+    def of(cls, recs: pd.DataFrame) -> Lists:
+        model, model_names = pd.factorize(recs[MODEL], sort=True)
+        user, user_names = pd.factorize(recs[USER])
+        item, item_names = pd.factorize(recs[ITEM])
+        return cls(
+            model=model.astype(np.int64),
+            model_names=np.asarray(model_names, dtype=object),
+            protocol=pd.Index(PROTOCOLS).get_indexer(recs[PROTOCOL]).astype(np.int64),
+            user=user.astype(np.int64),
+            user_names=pd.Index(user_names),
+            item=item.astype(np.int64),
+            item_names=pd.Index(item_names),
+            rank=recs[RANK].to_numpy(np.int64),
+        )
+
+    def top(self, k: int) -> np.ndarray:
+        """Rows ranked 1..k of a known protocol, user and item."""
+        return (
+            (self.rank >= 1)
+            & (self.rank <= k)
+            & (self.protocol >= 0)
+            & (self.user >= 0)
+            & (self.item >= 0)
+        )
+
+
+def _slice_users(truth: pd.DataFrame, lists: Lists, columns: dict[str, tuple]) -> pd.DataFrame:
+    """One row per (target, protocol, user) of the truth, with ``columns`` (named
+    aggregations) and ``key``: the slice and the user's code in ``lists`` (negative: no
+    list)."""
+    users = truth.groupby([TARGET, PROTOCOL, USER], as_index=False).agg(**columns)
+    slice_code = pd.Index(TARGETS).get_indexer(users[TARGET]) * len(PROTOCOLS) + pd.Index(
+        PROTOCOLS
+    ).get_indexer(users[PROTOCOL])
+    user = lists.user_names.get_indexer(users[USER])
+    # a user without a list gets a negative key of its own (the keys stay unique)
+    users["key"] = np.where(
+        user >= 0, slice_code * len(lists.user_names) + user, -1 - np.arange(len(users))
     )
-    top = recs.loc[(recs[RANK] >= 1) & (recs[RANK] <= max_k), [MODEL, PROTOCOL, USER, ITEM, RANK]]
-    labelled = top.merge(users, on=[PROTOCOL, USER])
-    hits = truth[[TARGET, PROTOCOL, USER, ITEM]].assign(hit=1.0)
-    labelled = labelled.merge(hits, on=[TARGET, PROTOCOL, USER, ITEM], how="left")
-    labelled["hit"] = labelled["hit"].fillna(0.0)
-    labelled = labelled.sort_values([*SLICE, USER, RANK], kind="mergesort")
-    labelled["cum_hits"] = labelled.groupby([*SLICE, USER], sort=False)["hit"].cumsum()
-    rank = labelled[RANK].to_numpy(float)
-    hit = labelled["hit"].to_numpy(float)
-    columns = {}
+    return users
+
+
+def _slice_sums(lists: Lists, truth: pd.DataFrame, ks: Sequence[int]) -> pd.DataFrame:
+    """Per (model, target, protocol, warm): the users with a list and the sums of their
+    per-user metrics at each k. A list row's hit is a lookup of its (target, protocol,
+    user, item) code among the truth's; the hits before it (for MAP) a cumulative sum over
+    its user's list in rank order."""
+    max_k = max(ks)
+    users = _slice_users(truth, lists, {"n_truth": (ITEM, "size"), "warm": ("is_warm_user", "max")})
+    n_users, n_items = max(len(lists.user_names), 1), max(len(lists.item_names), 1)
+    truth_slice = truth.assign(
+        _s=pd.Index(TARGETS).get_indexer(truth[TARGET]) * len(PROTOCOLS)
+        + pd.Index(PROTOCOLS).get_indexer(truth[PROTOCOL]),
+        _u=lists.user_names.get_indexer(truth[USER]),
+        _i=lists.item_names.get_indexer(truth[ITEM]),
+    )
+    listed = truth_slice[(truth_slice["_u"] >= 0) & (truth_slice["_i"] >= 0)]
+    truth_keys = pd.Index(
+        np.unique(
+            (listed["_s"].to_numpy(np.int64) * n_users + listed["_u"].to_numpy()) * n_items
+            + listed["_i"].to_numpy()
+        )
+    )
+    user_keys = pd.Index(users["key"].to_numpy())
+
+    top = lists.top(max_k)
+    model, protocol, user = lists.model[top], lists.protocol[top], lists.user[top]
+    item, rank = lists.item[top], lists.rank[top]
+    groups, ranks, hits = [], [], []
+    for t in range(len(TARGETS)):  # each list row once per target
+        slice_user = (t * len(PROTOCOLS) + protocol) * n_users + user
+        row = user_keys.get_indexer(slice_user)  # the truth's user of this slice, or -1
+        keep = row >= 0
+        groups.append(model[keep] * len(users) + row[keep])
+        ranks.append(rank[keep])
+        hits.append(truth_keys.get_indexer(slice_user[keep] * n_items + item[keep]) >= 0)
+    group, rank = np.concatenate(groups), np.concatenate(ranks)
+    order = np.lexsort((rank, group))
+    group, rank, hit = group[order], rank[order].astype(float), np.concatenate(hits)[order]
+    hit = hit.astype(float)
+    per_user, first, inverse = np.unique(group, return_index=True, return_inverse=True)
+    cumulative = np.cumsum(hit)
+    cum_hits = cumulative - (cumulative[first] - hit[first])[inverse]  # within each list
+    row = per_user % max(len(users), 1)
+    n_truth = users["n_truth"].to_numpy()[row]
+    idcg = np.array([0.0] + [ideal_dcg(n) for n in range(1, max_k + 1)])
+    sums: dict[str, np.ndarray] = {"n_users_with_recs": np.ones(len(per_user), np.int64)}
     for k in ks:
         upto = rank <= k
-        columns[f"hits_{k}"] = np.where(upto, hit, 0.0)
-        columns[f"dcg_{k}"] = np.where(upto, hit / np.log2(rank + 1), 0.0)
-        columns[f"ap_{k}"] = np.where(upto, hit * labelled["cum_hits"].to_numpy() / rank, 0.0)
-    per_user = (
-        labelled[[*SLICE, USER, "n_truth", "warm"]]
-        .assign(**columns)
-        .groupby([*SLICE, USER], as_index=False)
-        .agg({"n_truth": "first", "warm": "first", **dict.fromkeys(columns, "sum")})
-    )
-    idcg = np.array([0.0] + [ideal_dcg(n) for n in range(1, max_k + 1)])
-    n_truth = per_user["n_truth"].to_numpy(float)
-    sums = {"n_users_with_recs": np.ones(len(per_user), np.int64)}
-    for k in ks:
-        depth = np.minimum(per_user["n_truth"].to_numpy(), k).astype(int)
-        hits_k = per_user[f"hits_{k}"].to_numpy()
+
+        def total(values: np.ndarray, upto: np.ndarray = upto) -> np.ndarray:
+            return np.bincount(inverse, np.where(upto, values, 0.0), len(per_user))
+
+        hits_k = total(hit)
+        depth = np.minimum(n_truth, k).astype(int)
         sums[f"precision_at_k_{k}"] = hits_k / float(k)
         sums[f"recall_at_k_{k}"] = hits_k / n_truth
-        sums[f"ndcg_at_k_{k}"] = per_user[f"dcg_{k}"].to_numpy() / idcg[depth]
-        sums[f"map_at_k_{k}"] = per_user[f"ap_{k}"].to_numpy() / depth
+        sums[f"ndcg_at_k_{k}"] = total(hit / np.log2(rank + 1)) / idcg[depth]
+        sums[f"map_at_k_{k}"] = total(hit * cum_hits / rank) / depth
         sums[f"hit_rate_at_k_{k}"] = (hits_k > 0).astype(float)
-    frame = per_user[[*SLICE, "warm"]].assign(**sums)
+    frame = pd.DataFrame(
+        {
+            MODEL: lists.model_names[per_user // max(len(users), 1)],
+            TARGET: users[TARGET].to_numpy()[row],
+            PROTOCOL: users[PROTOCOL].to_numpy()[row],
+            "warm": users["warm"].to_numpy()[row],
+            **sums,
+        }
+    )
     return frame.groupby([*SLICE, "warm"], as_index=False).sum()
 
 
-def _coverage(recs: pd.DataFrame, ks: Sequence[int], n_catalog_items: int) -> pd.DataFrame:
-    rows = []
-    for (model, protocol), lists in recs.groupby([MODEL, PROTOCOL]):
-        for k in ks:
-            covered = lists.loc[lists[RANK] <= k, ITEM].nunique()
-            rows.append(
-                {
-                    MODEL: model,
-                    PROTOCOL: protocol,
-                    "k": k,
-                    "catalog_coverage": covered / n_catalog_items,
-                }
-            )
+def _coverage(lists: Lists, ks: Sequence[int], n_catalog_items: int) -> pd.DataFrame:
+    """Per (model, protocol, k): the share of the catalogue in the lists' top k."""
+    n_items = max(len(lists.item_names), 1)
+    per_list = lists.model * len(PROTOCOLS) + lists.protocol
+    present = np.unique(per_list[lists.protocol >= 0])
+    covered = {}
+    for k in ks:
+        top = lists.top(k)
+        distinct = np.unique(per_list[top] * n_items + lists.item[top])
+        covered[k] = np.bincount(distinct // n_items, minlength=len(lists.model_names) * 2)
+    rows = [
+        {
+            MODEL: lists.model_names[code // len(PROTOCOLS)],
+            PROTOCOL: PROTOCOLS[code % len(PROTOCOLS)],
+            "k": k,
+            "catalog_coverage": covered[k][code] / n_catalog_items,
+        }
+        for code in present
+        for k in ks
+    ]
     return pd.DataFrame(rows, columns=[MODEL, PROTOCOL, "k", "catalog_coverage"])
 
 
 def _diversity(
-    recs: pd.DataFrame, truth: pd.DataFrame, ks: Sequence[int], categories: pd.DataFrame
+    lists: Lists, truth: pd.DataFrame, ks: Sequence[int], categories: pd.DataFrame
 ) -> pd.DataFrame:
-    users = truth.groupby([TARGET, PROTOCOL, USER], as_index=False).agg(
-        warm=("is_warm_user", "max")
-    )
-    known = categories[categories[CATEGORY].notna()].drop_duplicates(ITEM)[[ITEM, CATEGORY]]
-    with_category = recs[[MODEL, PROTOCOL, USER, ITEM, RANK]].merge(known, on=ITEM)
+    """Per (model, target, protocol, warm, k): the sum of the users' intra-list diversity
+    (the share of pairs of a top-k list from different categories, over lists of two or
+    more items with a known category) and the number of users it sums."""
+    users = _slice_users(truth, lists, {"warm": ("is_warm_user", "max")})
+    known = categories[categories[CATEGORY].notna()].drop_duplicates(ITEM)
+    category_codes = pd.factorize(known[CATEGORY])[0]
+    n_categories = max(len(np.unique(category_codes)), 1)
+    where = pd.Index(known[ITEM]).get_indexer(lists.item_names)
+    item_category = np.full(len(lists.item_names) + 1, -1, np.int64)  # last: item -1
+    item_category[np.flatnonzero(where >= 0)] = category_codes[where[where >= 0]]
+    category = item_category[lists.item]
+    n_users = max(len(lists.user_names), 1)
+    per_list = (lists.model * len(PROTOCOLS) + lists.protocol) * n_users + lists.user
+    user_keys = pd.Index(users["key"].to_numpy())
     parts = []
     for k in ks:
-        counts = (
-            with_category[(with_category[RANK] >= 1) & (with_category[RANK] <= k)]
-            .groupby([MODEL, PROTOCOL, USER, CATEGORY])
-            .size()
-            .rename("c")
-            .reset_index()
-        )
-        counts["sq"] = counts["c"] ** 2
-        per_user = counts.groupby([MODEL, PROTOCOL, USER], as_index=False).agg(
-            n=("c", "sum"), sumsq=("sq", "sum")
-        )
-        per_user = per_user[per_user["n"] >= 2]
-        n = per_user["n"].to_numpy(float)
-        per_user = per_user.assign(ild=(n**2 - per_user["sumsq"].to_numpy()) / (n * (n - 1)))
-        parts.append(
-            per_user.merge(users, on=[PROTOCOL, USER])
-            .groupby([*SLICE, "warm"], as_index=False)
-            .agg(ild_sum=("ild", "sum"), ild_users=("ild", "size"))
-            .assign(k=k)
-        )
-    return pd.concat(parts, ignore_index=True)
+        top = lists.top(k) & (category >= 0)
+        pairs, counts = np.unique(per_list[top] * n_categories + category[top], return_counts=True)
+        owner, first = np.unique(pairs // n_categories, return_inverse=True)
+        n = np.bincount(first, counts).astype(float)
+        sumsq = np.bincount(first, counts.astype(float) ** 2)
+        keep = n >= 2
+        owner, n, sumsq = owner[keep], n[keep], sumsq[keep]
+        ild = (n**2 - sumsq) / (n * (n - 1))
+        model_protocol, user = owner // n_users, owner % n_users
+        protocol = model_protocol % len(PROTOCOLS)
+        for t in range(len(TARGETS)):
+            row = user_keys.get_indexer((t * len(PROTOCOLS) + protocol) * n_users + user)
+            found = row >= 0
+            parts.append(
+                pd.DataFrame(
+                    {
+                        MODEL: lists.model_names[model_protocol[found] // len(PROTOCOLS)],
+                        TARGET: TARGETS[t],
+                        PROTOCOL: np.asarray(PROTOCOLS, dtype=object)[protocol[found]],
+                        "warm": users["warm"].to_numpy()[row[found]],
+                        "ild": ild[found],
+                        "k": k,
+                    }
+                )
+            )
+    every = pd.concat(parts, ignore_index=True)
+    return (
+        every.groupby([*SLICE, "warm", "k"], as_index=False)
+        .agg(ild_sum=("ild", "sum"), ild_users=("ild", "size"))
+        .loc[:, [*SLICE, "warm", "ild_sum", "ild_users", "k"]]
+    )
 
 
 def evaluate(
@@ -139,9 +252,10 @@ def evaluate(
         .size()
         .rename(columns={"size": "count"})
     )
-    sums = _slice_sums(recs, truth, ks)
-    coverage = _coverage(recs, ks, n_catalog_items)
+    lists = Lists.of(recs)
+    sums = _slice_sums(lists, truth, ks)
+    coverage = _coverage(lists, ks, n_catalog_items)
     diversity = (
-        _diversity(recs, truth, ks, item_categories) if item_categories is not None else None
+        _diversity(lists, truth, ks, item_categories) if item_categories is not None else None
     )
     return assemble(user_counts, sums, coverage, diversity, ks, models)
