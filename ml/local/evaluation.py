@@ -74,12 +74,14 @@ class Lists:
 
 def _slice_users(truth: pd.DataFrame, lists: Lists, columns: dict[str, tuple]) -> pd.DataFrame:
     """One row per (target, protocol, user) of the truth, with ``columns`` (named
-    aggregations) and ``key``: the slice and the user's code in ``lists`` (negative: no
-    list)."""
+    aggregations), ``slice`` (the target's position in ``TARGETS`` times the protocols, plus
+    the protocol's in ``PROTOCOLS``) and ``key``: the slice and the user's code in
+    ``lists`` (negative: no list)."""
     users = truth.groupby([TARGET, PROTOCOL, USER], as_index=False).agg(**columns)
     slice_code = pd.Index(TARGETS).get_indexer(users[TARGET]) * len(PROTOCOLS) + pd.Index(
         PROTOCOLS
     ).get_indexer(users[PROTOCOL])
+    users["slice"] = slice_code
     user = lists.user_names.get_indexer(users[USER])
     # a user without a list gets a negative key of its own (the keys stay unique)
     users["key"] = np.where(
@@ -88,11 +90,20 @@ def _slice_users(truth: pd.DataFrame, lists: Lists, columns: dict[str, tuple]) -
     return users
 
 
+def _rows_of(users: pd.DataFrame, lists: Lists) -> np.ndarray:
+    """The row in ``users`` (``_slice_users``) of each (slice, user) code, -1 for none: a
+    dense lookup table (one entry per slice and listed user)."""
+    row_of = np.full(len(TARGETS) * len(PROTOCOLS) * max(len(lists.user_names), 1), -1)
+    keyed = users["key"].to_numpy() >= 0
+    row_of[users["key"].to_numpy()[keyed]] = np.flatnonzero(keyed)
+    return row_of
+
+
 def _slice_sums(lists: Lists, truth: pd.DataFrame, ks: Sequence[int]) -> pd.DataFrame:
     """Per (model, target, protocol, warm): the users with a list and the sums of their
     per-user metrics at each k. A list row's hit is a lookup of its (target, protocol,
-    user, item) code among the truth's; the hits before it (for MAP) a cumulative sum over
-    its user's list in rank order."""
+    user, item) code among the truth's; only the hits are then sorted (by user and rank)
+    to count, for MAP, the hits up to each."""
     max_k = max(ks)
     users = _slice_users(truth, lists, {"n_truth": (ITEM, "size"), "warm": ("is_warm_user", "max")})
     n_users, n_items = max(len(lists.user_names), 1), max(len(lists.item_names), 1)
@@ -103,13 +114,11 @@ def _slice_sums(lists: Lists, truth: pd.DataFrame, ks: Sequence[int]) -> pd.Data
         _i=lists.item_names.get_indexer(truth[ITEM]),
     )
     listed = truth_slice[(truth_slice["_u"] >= 0) & (truth_slice["_i"] >= 0)]
-    truth_keys = pd.Index(
-        np.unique(
-            (listed["_s"].to_numpy(np.int64) * n_users + listed["_u"].to_numpy()) * n_items
-            + listed["_i"].to_numpy()
-        )
+    truth_keys = np.unique(  # sorted
+        (listed["_s"].to_numpy(np.int64) * n_users + listed["_u"].to_numpy()) * n_items
+        + listed["_i"].to_numpy()
     )
-    user_keys = pd.Index(users["key"].to_numpy())
+    row_of = _rows_of(users, lists)
 
     top = lists.top(max_k)
     model, protocol, user = lists.model[top], lists.protocol[top], lists.user[top]
@@ -117,18 +126,23 @@ def _slice_sums(lists: Lists, truth: pd.DataFrame, ks: Sequence[int]) -> pd.Data
     groups, ranks, hits = [], [], []
     for t in range(len(TARGETS)):  # each list row once per target
         slice_user = (t * len(PROTOCOLS) + protocol) * n_users + user
-        row = user_keys.get_indexer(slice_user)  # the truth's user of this slice, or -1
+        row = row_of[slice_user]  # the truth's user of this slice, or -1
         keep = row >= 0
         groups.append(model[keep] * len(users) + row[keep])
         ranks.append(rank[keep])
-        hits.append(truth_keys.get_indexer(slice_user[keep] * n_items + item[keep]) >= 0)
-    group, rank = np.concatenate(groups), np.concatenate(ranks)
+        key = slice_user[keep] * n_items + item[keep]  # a sorted search among the truth's
+        at = np.minimum(np.searchsorted(truth_keys, key), max(len(truth_keys) - 1, 0))
+        hits.append(truth_keys[at] == key if len(truth_keys) else np.zeros(len(key), bool))
+    group, rank, hit = np.concatenate(groups), np.concatenate(ranks), np.concatenate(hits)
+    n_groups = len(lists.model_names) * len(users)
+    per_user = np.flatnonzero(np.bincount(group, minlength=n_groups))  # the users with a list
+    # only hit rows add to the sums: MAP's hits so far are counted among them, in rank order
+    group, rank = group[hit], rank[hit].astype(float)
     order = np.lexsort((rank, group))
-    group, rank, hit = group[order], rank[order].astype(float), np.concatenate(hits)[order]
-    hit = hit.astype(float)
-    per_user, first, inverse = np.unique(group, return_index=True, return_inverse=True)
-    cumulative = np.cumsum(hit)
-    cum_hits = cumulative - (cumulative[first] - hit[first])[inverse]  # within each list
+    group, rank = group[order], rank[order]
+    position = np.arange(len(group))
+    starts = np.r_[True, group[1:] != group[:-1]] if len(group) else np.zeros(0, bool)
+    cum_hits = position - np.maximum.accumulate(np.where(starts, position, 0)) + 1
     row = per_user % max(len(users), 1)
     n_truth = users["n_truth"].to_numpy()[row]
     idcg = np.array([0.0] + [ideal_dcg(n) for n in range(1, max_k + 1)])
@@ -137,25 +151,35 @@ def _slice_sums(lists: Lists, truth: pd.DataFrame, ks: Sequence[int]) -> pd.Data
         upto = rank <= k
 
         def total(values: np.ndarray, upto: np.ndarray = upto) -> np.ndarray:
-            return np.bincount(inverse, np.where(upto, values, 0.0), len(per_user))
+            return np.bincount(group, np.where(upto, values, 0.0), n_groups)[per_user]
 
-        hits_k = total(hit)
+        hits_k = total(np.ones(len(group)))
         depth = np.minimum(n_truth, k).astype(int)
         sums[f"precision_at_k_{k}"] = hits_k / float(k)
         sums[f"recall_at_k_{k}"] = hits_k / n_truth
-        sums[f"ndcg_at_k_{k}"] = total(hit / np.log2(rank + 1)) / idcg[depth]
-        sums[f"map_at_k_{k}"] = total(hit * cum_hits / rank) / depth
+        sums[f"ndcg_at_k_{k}"] = total(1.0 / np.log2(rank + 1)) / idcg[depth]
+        sums[f"map_at_k_{k}"] = total(cum_hits / rank) / depth
         sums[f"hit_rate_at_k_{k}"] = (hits_k > 0).astype(float)
-    frame = pd.DataFrame(
+    # totals per (model, target, protocol, warm): a code in that (sorted) order
+    n_slices = len(TARGETS) * len(PROTOCOLS)
+    warm = users["warm"].to_numpy(bool)[row]
+    combo = ((per_user // max(len(users), 1)) * n_slices + users["slice"].to_numpy()[row]) * 2
+    combo = combo + warm
+    present, where = np.unique(combo, return_inverse=True)
+    model, rest = np.divmod(present, n_slices * 2)
+    slice_code, warm_code = np.divmod(rest, 2)
+    return pd.DataFrame(
         {
-            MODEL: lists.model_names[per_user // max(len(users), 1)],
-            TARGET: users[TARGET].to_numpy()[row],
-            PROTOCOL: users[PROTOCOL].to_numpy()[row],
-            "warm": users["warm"].to_numpy()[row],
-            **sums,
+            MODEL: lists.model_names[model],
+            TARGET: np.asarray(TARGETS, dtype=object)[slice_code // len(PROTOCOLS)],
+            PROTOCOL: np.asarray(PROTOCOLS, dtype=object)[slice_code % len(PROTOCOLS)],
+            "warm": warm_code.astype(bool),
+            **{
+                name: np.bincount(where, values, len(present)).astype(values.dtype)
+                for name, values in sums.items()
+            },
         }
     )
-    return frame.groupby([*SLICE, "warm"], as_index=False).sum()
 
 
 def _coverage(lists: Lists, ks: Sequence[int], n_catalog_items: int) -> pd.DataFrame:
@@ -197,7 +221,7 @@ def _diversity(
     category = item_category[lists.item]
     n_users = max(len(lists.user_names), 1)
     per_list = (lists.model * len(PROTOCOLS) + lists.protocol) * n_users + lists.user
-    user_keys = pd.Index(users["key"].to_numpy())
+    row_of = _rows_of(users, lists)
     parts = []
     for k in ks:
         top = lists.top(k) & (category >= 0)
@@ -211,7 +235,7 @@ def _diversity(
         model_protocol, user = owner // n_users, owner % n_users
         protocol = model_protocol % len(PROTOCOLS)
         for t in range(len(TARGETS)):
-            row = user_keys.get_indexer((t * len(PROTOCOLS) + protocol) * n_users + user)
+            row = row_of[(t * len(PROTOCOLS) + protocol) * n_users + user]
             found = row >= 0
             parts.append(
                 pd.DataFrame(
