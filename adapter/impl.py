@@ -44,22 +44,22 @@ class CartwheelAdapter(SparkAdapter):
         return AdapterResponse(_message=message)
 
     @available
-    def absolute_location(self, location: str, what: str = "raw root") -> str:
-        """``location`` as a path Spark reads where the user meant: a URL or an absolute
-        path unchanged; a relative path, on the embedded session, made absolute against
-        dbt's working directory, as the shell that set it would read it.
+    def raw_root_path(self, root: str) -> str:
+        """The raw root as Spark should read it: a URL or an absolute path unchanged; a
+        relative path, on the embedded session, made absolute against dbt's working
+        directory, as the shell that set it reads it.
 
         Spark resolves a relative table location against its own folders, not the working
         directory: `CARTWHEEL_HOME=.cartwheel` made the raw tables empty and the build
         "reconciled" zero rows while the files sat under ./.cartwheel/raw. A Thrift server
-        has folders of its own, so there a relative path is an error naming it."""
-        if "://" in location or location.startswith(("/", "file:")):
-            return location
+        has folders of its own, so there a relative root is an error naming it."""
+        if "://" in root or root.startswith(("/", "file:")):
+            return root
         if self.config.credentials.method == SparkConnectionMethod.SESSION:
-            return os.path.abspath(location)
+            return os.path.abspath(root)
         raise DbtRuntimeError(
-            f"the {what} {location!r} is a relative path, which the Spark Thrift server "
-            "would resolve against its own folders: set it to an absolute path or URL "
+            f"the raw root {root!r} is a relative path, which the Spark Thrift server would "
+            "resolve against its own folders: set it to an absolute path or URL "
             "(CARTWHEEL_RAW_ROOT, CARTWHEEL_HOME or the raw_root var)"
         )
 

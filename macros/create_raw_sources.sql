@@ -52,18 +52,18 @@
     {{ pairs | join(', ') }}
 {%- endmacro %}
 
-{#- The raw root: the `raw_root` var, else $CARTWHEEL_RAW_ROOT, else $CARTWHEEL_HOME/raw. -#}
+{#- The raw root: the `raw_root` var, else $CARTWHEEL_RAW_ROOT, else $CARTWHEEL_HOME/raw;
+    a relative one made absolute against dbt's working directory (`adapter.raw_root_path`). -#}
 {% macro raw_root() -%}
-    {{ return(var('raw_root', env_var(
-        'CARTWHEEL_RAW_ROOT', env_var('CARTWHEEL_HOME', '.cartwheel') ~ '/raw'))) }}
+    {{ return(adapter.raw_root_path(var('raw_root', env_var(
+        'CARTWHEEL_RAW_ROOT', env_var('CARTWHEEL_HOME', '.cartwheel') ~ '/raw')))) }}
 {%- endmacro %}
 
-{#- A source's folder: relative locations sit under the raw root; a relative raw root
-    is made absolute against dbt's working directory (`adapter.absolute_location`). -#}
+{#- A source's folder: relative locations sit under the raw root. -#}
 {% macro raw_location(location) -%}
     {%- if location.startswith('/') or '://' in location -%}
         {{ return(location) }}
     {%- else -%}
-        {{ return(adapter.absolute_location(raw_root().rstrip('/') ~ '/' ~ location)) }}
+        {{ return(raw_root().rstrip('/') ~ '/' ~ location) }}
     {%- endif -%}
 {%- endmacro %}

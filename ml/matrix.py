@@ -86,8 +86,13 @@ def top_n_per_row(scores: np.ndarray, n: int) -> np.ndarray:
     rows, cols = np.nonzero(scores >= nth[:, np.newaxis])
     order = np.lexsort((cols, -scores[rows, cols], rows))
     rows, cols = rows[order], cols[order]
-    rank = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left")
-    return cols[rank < n].reshape(n_rows, n)
+    return cols[run_positions(rows) < n].reshape(n_rows, n)
+
+
+def run_positions(sorted_keys: np.ndarray) -> np.ndarray:
+    """Each element's 0-based position among the equal keys before it (``sorted_keys``
+    sorted, so equal keys are adjacent): a rank within each group."""
+    return np.arange(len(sorted_keys)) - np.searchsorted(sorted_keys, sorted_keys, side="left")
 
 
 def entry_rows(matrix: sp.csr_matrix) -> np.ndarray:

@@ -10,6 +10,7 @@ import pandas as pd
 from ml.blend import BLEND_NAME, weight_rows
 from ml.columns import ITEM, RANK, SCORE, SCORE_DECIMALS, USER
 from ml.local.frames import rec_table
+from ml.matrix import run_positions
 
 
 def blend_many(
@@ -30,9 +31,11 @@ def blend_many(
     columns = [BLEND_NAME, USER, ITEM, RANK, SCORE]
     if not rows or not any(len(frame) for frame in frames):
         return rec_table(pd.DataFrame(columns=columns), (BLEND_NAME,))
-    starts = np.cumsum([0, *(len(frame) for frame in frames)])
-    at = dict(zip(lists, starts[:-1], strict=True))
-    size = dict(zip(lists, np.diff(starts), strict=True))
+    ends = np.cumsum([len(frame) for frame in frames])
+    rows_of = {  # each model's rows in the concatenated columns
+        name: slice(end - len(frame), end)
+        for (name, frame), end in zip(lists.items(), ends, strict=True)
+    }
     users, user_names = pd.factorize(
         np.concatenate([frame[USER].to_numpy(object) for frame in frames]), sort=True
     )
@@ -44,7 +47,7 @@ def blend_many(
     n_users, n_items = len(user_names), len(item_names)
     keys, scores = [], []
     for blend, (_, model, weight) in zip(blends, rows, strict=True):
-        part = slice(at[model], at[model] + size[model])
+        part = rows_of[model]
         keys.append((int(blend) * n_users + users[part]) * n_items + items[part])
         scores.append(weight / (float(offset) + ranks[part]))
     fused = (
@@ -57,9 +60,7 @@ def blend_many(
     owner, item = np.divmod(key, n_items)  # owner: (weighting, user)
     order = np.lexsort((-item, -score, owner))
     owner, item, score = owner[order], item[order], score[order]
-    position = np.arange(len(owner))
-    starts_at = np.r_[True, owner[1:] != owner[:-1]]
-    rank = position - np.maximum.accumulate(np.where(starts_at, position, 0)) + 1
+    rank = run_positions(owner) + 1
     best = rank <= k
     blend, user = np.divmod(owner[best], n_users)
     return rec_table(

@@ -11,6 +11,7 @@ import pandas as pd
 
 from ml.columns import CATEGORY, ITEM, MODEL, RANK, USER
 from ml.evaluation import PROTOCOL, PROTOCOLS, TARGET, TARGETS, assemble, checked_ks
+from ml.matrix import run_positions
 from ml.metrics import ideal_dcg
 
 SLICE = [MODEL, TARGET, PROTOCOL]
@@ -72,16 +73,19 @@ class Lists:
         )
 
 
+def _slice_code(frame: pd.DataFrame) -> np.ndarray:
+    """(target, protocol) as one code: the target's position in ``TARGETS`` times the
+    protocols, plus the protocol's in ``PROTOCOLS``."""
+    targets = pd.Index(TARGETS).get_indexer(frame[TARGET])
+    return targets * len(PROTOCOLS) + pd.Index(PROTOCOLS).get_indexer(frame[PROTOCOL])
+
+
 def _slice_users(truth: pd.DataFrame, lists: Lists, columns: dict[str, tuple]) -> pd.DataFrame:
     """One row per (target, protocol, user) of the truth, with ``columns`` (named
-    aggregations), ``slice`` (the target's position in ``TARGETS`` times the protocols, plus
-    the protocol's in ``PROTOCOLS``) and ``key``: the slice and the user's code in
-    ``lists`` (negative: no list)."""
+    aggregations), ``slice`` (``_slice_code``) and ``key``: the slice and the user's code
+    in ``lists`` (negative: no list)."""
     users = truth.groupby([TARGET, PROTOCOL, USER], as_index=False).agg(**columns)
-    slice_code = pd.Index(TARGETS).get_indexer(users[TARGET]) * len(PROTOCOLS) + pd.Index(
-        PROTOCOLS
-    ).get_indexer(users[PROTOCOL])
-    users["slice"] = slice_code
+    users["slice"] = slice_code = _slice_code(users)
     user = lists.user_names.get_indexer(users[USER])
     # a user without a list gets a negative key of its own (the keys stay unique)
     users["key"] = np.where(
@@ -108,8 +112,7 @@ def _slice_sums(lists: Lists, truth: pd.DataFrame, ks: Sequence[int]) -> pd.Data
     users = _slice_users(truth, lists, {"n_truth": (ITEM, "size"), "warm": ("is_warm_user", "max")})
     n_users, n_items = max(len(lists.user_names), 1), max(len(lists.item_names), 1)
     truth_slice = truth.assign(
-        _s=pd.Index(TARGETS).get_indexer(truth[TARGET]) * len(PROTOCOLS)
-        + pd.Index(PROTOCOLS).get_indexer(truth[PROTOCOL]),
+        _s=_slice_code(truth),
         _u=lists.user_names.get_indexer(truth[USER]),
         _i=lists.item_names.get_indexer(truth[ITEM]),
     )
@@ -140,9 +143,7 @@ def _slice_sums(lists: Lists, truth: pd.DataFrame, ks: Sequence[int]) -> pd.Data
     group, rank = group[hit], rank[hit].astype(float)
     order = np.lexsort((rank, group))
     group, rank = group[order], rank[order]
-    position = np.arange(len(group))
-    starts = np.r_[True, group[1:] != group[:-1]] if len(group) else np.zeros(0, bool)
-    cum_hits = position - np.maximum.accumulate(np.where(starts, position, 0)) + 1
+    cum_hits = run_positions(group) + 1
     row = per_user % max(len(users), 1)
     n_truth = users["n_truth"].to_numpy()[row]
     idcg = np.array([0.0] + [ideal_dcg(n) for n in range(1, max_k + 1)])
