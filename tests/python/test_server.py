@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ServerInfo, cartwheel_cli
+from conftest import ServerInfo, cartwheel_cli, run_dbt
 
 
 def test_status_reports_both_ports(spark_server: ServerInfo) -> None:
@@ -310,21 +310,12 @@ def test_a_running_statement_is_asked_about_again_at_once(
     assert wrapper.poll_interval == 5  # between statements: the profile's value
 
 
-def test_a_relative_raw_root_is_refused_over_thrift(
-    spark_server: ServerInfo, tmp_path: Path
-) -> None:
+def test_a_relative_raw_root_is_refused_over_thrift(spark_server: ServerInfo) -> None:
     """The server resolves a relative table location against its own folders (the embedded
     session's build found no file there and reconciled zero rows): over Thrift a relative
     raw root stops the run, naming it, before any raw table is dropped."""
-    from conftest import BIN, ROOT
-
-    done = subprocess.run(
-        [str(BIN / "dbt"), "run-operation", "create_raw_sources", "--target", "thrift",
-         "--target-path", str(tmp_path / "target")],
-        capture_output=True, text=True, cwd=ROOT, timeout=300,
-        env={**os.environ, **spark_server.env, "CARTWHEEL_RAW_ROOT": "drops/raw",
-             "CARTWHEEL_SCHEMA": "t_relative_root", "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"},
-    )  # fmt: skip
-    output = done.stdout + done.stderr
-    assert done.returncode != 0, output[-3000:]
-    assert "the raw root 'drops/raw' is a relative path" in output, output[-3000:]
+    relative = {"CARTWHEEL_RAW_ROOT": "drops/raw", "CARTWHEEL_SCHEMA": "t_relative_root"}
+    env = {**spark_server.env, **relative}
+    done = run_dbt("run-operation", "create_raw_sources", target="thrift", env=env)
+    assert done.returncode != 0, done.output[-3000:]
+    assert "the raw root 'drops/raw' is a relative path" in done.output, done.output[-3000:]
