@@ -133,6 +133,58 @@ def test_metrics_match_an_independent_pandas_computation(
     assert checked >= 8 * 6
 
 
+def test_backtest_fold_1_equals_the_test_window_fitted_again(
+    built_local: DbtResult, cartwheel_home: Path
+) -> None:
+    """`ml_backtest_folds` takes fold 1's figures from `ml_metrics` (the test window has the
+    same cutoff and end) instead of fitting every model on it twice. Fitting them all again
+    here, on pandas, from fold 1's own rows of `ml_split_train` and `ml_split_holdout`,
+    gives the same figures; the earlier folds are there too."""
+    from ml.evaluation import QUALITY
+    from ml.local.frames import HOLDOUT_FLAGS, TRAIN_COLUMNS
+    from ml.local.recommend import recommend_all_local
+    from ml.settings import from_project
+    from ml.tuning import chosen_params
+    from ml.windows import blend_weights_of, evaluate_recommendations
+
+    def fold_1(table: str, columns: list[str]) -> pd.DataFrame:
+        rows = local_table(cartwheel_home, table)
+        return rows[rows["window_name"].astype(str) == "backtest_1"][columns].reset_index(drop=True)
+
+    train = fold_1("ml_split_train", list(TRAIN_COLUMNS))
+    for column in ("last_event_at", "last_purchase_at"):
+        train[column] = pd.to_datetime(train[column]).astype("datetime64[ns]")
+    holdout = fold_1("ml_split_holdout", ["user_id", "product_id", *HOLDOUT_FLAGS])
+    settings = from_project(ROOT)
+    settings = settings.with_als(chosen_params(local_table(cartwheel_home, "ml_tuning"), settings))
+    weights = blend_weights_of(local_table(cartwheel_home, "ml_validation_metrics"))
+    recs = recommend_all_local(train, holdout, settings, weights)
+    categories = local_table(cartwheel_home, "dim_products")[["product_id", "category"]]
+    refit = evaluate_recommendations(
+        recs, holdout, settings, train["product_id"].nunique(), categories
+    )
+
+    folds = local_table(cartwheel_home, "ml_backtest_folds")
+    assert sorted(set(folds["fold"])) == list(range(1, VARS["ml_backtest_folds"] + 1))
+    keys = ["model", "target", "protocol", "population", "k"]
+    built = folds[folds["fold"] == 1].astype({"k": int})
+    both = built.merge(
+        refit.astype({"k": int}), on=keys, suffixes=("_built", "_refit"), validate="1:1"
+    )
+    assert len(both) == len(built) == len(refit) > 0
+    for column in (*QUALITY, "catalog_coverage", "intra_list_diversity"):
+        pd.testing.assert_series_equal(
+            both[f"{column}_built"].astype(float),
+            both[f"{column}_refit"].astype(float),
+            check_names=False,
+            rtol=1e-9,
+        )
+    for column in ("n_users", "n_users_with_recs", "n_users_without_recs"):
+        assert (both[f"{column}_built"] == both[f"{column}_refit"]).all(), column
+    assert both["note_built"].fillna("").tolist() == both["note_refit"].fillna("").tolist()
+    assert both["params_built"].fillna("").tolist() == both["params_refit"].fillna("").tolist()
+
+
 def test_cold_users_are_evaluated_and_als_cannot_serve_them(
     built_local: DbtResult, cartwheel_home: Path
 ) -> None:

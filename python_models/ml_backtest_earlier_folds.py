@@ -1,6 +1,8 @@
-"""The same recommenders and parameters (ALS from ml_tuning, blend weights from the
-validation window) on every rolling backtest fold (ml_split_windows): one row per fold,
-model, target, protocol, population and K."""
+"""The backtest's earlier folds (2..N of ml_split_windows): the same recommenders and
+parameters (ALS from ml_tuning, blend weights from the validation window) refitted on each
+fold and evaluated on its holdout, one row per fold, model, target, protocol, population
+and K. Fold 1 is the test window, whose figures ml_metrics already has: ml_backtest_folds
+takes them from there instead of fitting every model on that window a second time."""
 
 import pandas as pd
 
@@ -15,7 +17,7 @@ def model(dbt, session):
     weights = blend_weights_of(dbt.ref("ml_validation_metrics").where("model = 'blend'").toPandas())
     windows = (
         dbt.ref("ml_split_windows")
-        .where("window_role = 'backtest'")
+        .where("window_role = 'backtest' and fold > 1")
         .select("window_name", "fold")
         .orderBy("fold")
         .collect()
