@@ -18,6 +18,10 @@ from dbt.adapters.cartwheel.connections import (  # noqa: F401
     CartwheelCredentials,
 )
 from dbt.adapters.cartwheel.impl import CartwheelAdapter
+from dbt.adapters.cartwheel.scheduling import install as install_scheduling
+
+# dbt starts the ready node with the longest chain still to run after it (scheduling.py)
+install_scheduling()
 
 Plugin = AdapterPlugin(
     adapter=CartwheelAdapter,  # type: ignore[arg-type]
