@@ -29,21 +29,26 @@
   day's file costs its own lines, not the whole drop again. A changed file is parsed
   again whole; a removed one is dropped by `forget_removed_files`. In an incremental run,
   a where-clause over `source_relation` keeping only the files to parse: the source's
-  file listing (`<table>__files`, made by `create_raw_sources`) against what `this`
-  holds, looked up when the run starts and written as literals, so Spark reads no other
-  file (`where false` when there is none).
+  file listing (`<table>__files`, made by `create_raw_sources`) less the file versions
+  `this` holds (its partitions, `parsed_file_keys`), looked up when the run starts and
+  written as literals, so Spark reads no other file (`where false` when there is none).
 -#}
 {% macro unparsed_files_only(source_relation) -%}
     {%- if is_incremental() -%}
         {%- set paths = [] -%}
         {%- if execute -%}
             {%- do require_file_partitions() -%}
+            {%- set parsed = [] -%}
+            {%- for key in parsed_file_keys() -%}
+                {%- do parsed.append(cartwheel_sql_string(key)) -%}
+            {%- endfor -%}
             {%- set sql -%}
                 select present.path
                 from {{ source_relation }}__files as present
-                left anti join (select distinct source_file_key from {{ this }}) as parsed
-                    on {{ file_version_key('present.path', 'present.modificationTime') }}
-                        = parsed.source_file_key
+                {%- if parsed %}
+                where {{ file_version_key('present.path', 'present.modificationTime') }}
+                    not in ({{ parsed | join(', ') }})
+                {%- endif %}
                 order by present.path
             {%- endset -%}
             {%- for row in run_query(sql).rows -%}
@@ -57,6 +62,65 @@
         {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+  The file versions a model partitioned by `source_file_key` holds (a parsed model, or
+  `int_landed_file_months`): its partitions, from the catalog (`show partitions`, no file
+  is read; a `select distinct` over the column read every Parquet footer: 2 s warm, 13 s
+  in a fresh JVM at 10M events).
+-#}
+{% macro parsed_file_keys(relation=this) -%}
+    {%- set keys = [] -%}
+    {%- for row in run_query('show partitions ' ~ relation).rows -%}
+        {%- do keys.append(row[0].split('=', 1)[1]) -%}
+    {%- endfor -%}
+    {{ return(keys) }}
+{%- endmacro %}
+
+{#-
+  In an incremental run of a model partitioned by `source_file_key` that reads a parsed
+  model (`int_landed_file_months`): a where-clause keeping the rows of the file versions
+  `parsed` holds and `this` does not, written as literals (`where false` when there is
+  none); nothing otherwise.
+-#}
+{% macro new_file_versions_only(parsed) -%}
+    {%- if is_incremental() -%}
+        {%- set keys = [] -%}
+        {%- if execute -%}
+            {%- set held = parsed_file_keys(this) -%}
+            {%- for key in parsed_file_keys(parsed) if key not in held -%}
+                {%- do keys.append(cartwheel_sql_string(key)) -%}
+            {%- endfor -%}
+        {%- endif %}
+        where {% if keys -%}
+            source_file_key in ({{ keys | join(', ') }})
+        {%- else -%}
+            false
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+  A pre-hook of `int_landed_file_months`: in an incremental run, drop the `source_file_key`
+  partitions that none of the `parsed` models holds any more (a raw file removed, or
+  changed and parsed again under a new key), so the table stays what a full refresh
+  would make.
+-#}
+{% macro forget_file_versions_not_in(parsed) %}
+    {%- if execute and is_incremental() -%}
+        {%- set present = [] -%}
+        {%- for relation in parsed -%}
+            {%- do present.extend(parsed_file_keys(relation)) -%}
+        {%- endfor -%}
+        {%- for key in parsed_file_keys(this) if key not in present -%}
+            {%- do run_query(
+                'alter table ' ~ this ~ ' drop if exists partition (source_file_key = '
+                ~ cartwheel_sql_string(key) ~ ')'
+            ) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    select 1
+{% endmacro %}
 
 {#-
   A parsed model built before it was partitioned by raw file has no `source_file_key`:
@@ -90,16 +154,11 @@
                 ~ source(source_name, table_name) ~ '__files'
             ) -%}
         {%- endfor -%}
-        {%- set sql -%}
-            select parsed.source_file_key
-            from (select distinct source_file_key from {{ this }}) as parsed
-            left anti join ({{ present | join(' union all ') }}) as present
-                on parsed.source_file_key = present.source_file_key
-        {%- endset -%}
-        {%- for row in run_query(sql).rows -%}
+        {%- set listed = run_query(present | join(' union all ')).columns[0].values() -%}
+        {%- for key in parsed_file_keys() if key not in listed -%}
             {%- do run_query(
                 'alter table ' ~ this ~ ' drop if exists partition (source_file_key = '
-                ~ cartwheel_sql_string(row[0]) ~ ')'
+                ~ cartwheel_sql_string(key) ~ ')'
             ) -%}
         {%- endfor -%}
     {%- endif -%}

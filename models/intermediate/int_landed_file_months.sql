@@ -1,25 +1,43 @@
--- The months each raw file version landed accepted rows in, per source system: what the
--- lake (`fct_interactions`) compares with what it holds to find the months an incremental
--- run recomputes. Read from the parsed models' accepted rows (three columns of Parquet),
--- so finding them does not stage and de-duplicate every event again; a row later dropped
--- as a duplicate can only add a month to recompute, never miss one.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='insert_overwrite',
+    partition_by=['source_file_key'],
+    on_schema_change='fail',
+    pre_hook="{{ forget_file_versions_not_in([
+        ref('base_rees46__parsed_events'),
+        ref('base_amazon__parsed_reviews'),
+        ref('base_interactions__parsed_events'),
+    ]) }}",
+) }}
+
+-- The months each raw file version landed accepted rows in: what the lake
+-- (`fct_interactions`) compares with what it holds to find the months an incremental run
+-- recomputes. Read from the parsed models' accepted rows (three columns of Parquet), so
+-- finding them does not stage and de-duplicate every event again; a row later dropped as
+-- a duplicate can only add a month to recompute, never miss one. Incremental by raw file
+-- version like the parsed models (partitioned by `source_file_key`): a run reads the
+-- parsed rows of the file versions it does not hold yet, not every event again, and
+-- drops those no parsed model holds any more.
 with
 
 rees46_lines as (
 
     select * from {{ ref('base_rees46__parsed_events') }}
+    {{ new_file_versions_only(ref('base_rees46__parsed_events')) }}
 
 ),
 
 amazon_review_lines as (
 
     select * from {{ ref('base_amazon__parsed_reviews') }}
+    {{ new_file_versions_only(ref('base_amazon__parsed_reviews')) }}
 
 ),
 
 interaction_lines as (
 
     select * from {{ ref('base_interactions__parsed_events') }}
+    {{ new_file_versions_only(ref('base_interactions__parsed_events')) }}
 
 ),
 
@@ -28,21 +46,24 @@ landed as (
     select
         'rees46' as source_system,
         source_file_modified_at,
-        event_at
+        event_at,
+        source_file_key
     from rees46_lines
     where reject_reason is null
     union all
     select
         'amazon' as source_system,
         source_file_modified_at,
-        reviewed_at as event_at
+        reviewed_at as event_at,
+        source_file_key
     from amazon_review_lines
     where reject_reason is null
     union all
     select
         'interactions' as source_system,
         source_file_modified_at,
-        event_at
+        event_at,
+        source_file_key
     from interaction_lines
     where reject_reason is null
 
@@ -54,7 +75,8 @@ final as (
         source_system,
         source_file_modified_at,
         year(event_at) as event_year,
-        month(event_at) as event_month
+        month(event_at) as event_month,
+        source_file_key
     from landed
 
 )

@@ -22,6 +22,7 @@ from conftest import BIN, ROOT, dbt_process, local_table, rees46_data_lines, run
 SCHEMA = "t_lake"
 LAST_MONTH = "2023-04"
 PARSED = "base_rees46__parsed_events"
+LANDED = "int_landed_file_months"
 
 
 def lake_files(home: Path, table: str = "fct_interactions") -> dict[str, float]:
@@ -69,6 +70,13 @@ def second_run_is_refused(env: dict[str, str], home: Path, logs: Path) -> None:
         )  # fmt: skip
     assert second.returncode != 0
     assert f"{home / 'dbt.lock'} is locked by pid 4242" in second.stdout, second.stdout[-3000:]
+
+
+def landed_months(home: Path) -> pd.DataFrame:
+    landed = local_table(home, LANDED, SCHEMA)
+    landed["source_file_key"] = landed["source_file_key"].astype(str)  # a partition column
+    keys = ["source_file_key", "event_year", "event_month"]
+    return landed.sort_values(keys).reset_index(drop=True)[sorted(landed.columns)]
 
 
 def sorted_events(home: Path) -> pd.DataFrame:
@@ -129,14 +137,16 @@ def test_new_month_rewrites_only_its_partitions_and_matches_full_refresh(
     )
 
     incremental_rows = sorted_events(cartwheel_home)
+    incremental_landed = landed_months(cartwheel_home)
     # a create stopped mid-way left a folder where a table goes, unknown to the catalog
     # (planted: a file that is no Parquet); the run clears it, names it, builds the table
     orphan = cartwheel_home / "warehouse" / f"{SCHEMA}.db" / "funnel_conversion"
     orphan.mkdir(parents=True)
     (orphan / "part-00000-left-by-a-killed-create.parquet").write_text("not parquet")
     full = run_dbt(
-        "run", "--select", "fct_interactions", "funnel_conversion", "--full-refresh", env=env
-    )
+        "run", "--select", "fct_interactions", LANDED, "funnel_conversion", "--full-refresh",
+        env=env,
+    )  # fmt: skip
     assert full.returncode == 0, full.output[-5000:]
     assert f"removed file:{orphan}" in full.output, full.output[-5000:]
     assert not list(orphan.glob("*left-by-a-killed-create*"))
@@ -144,3 +154,17 @@ def test_new_month_rewrites_only_its_partitions_and_matches_full_refresh(
     full_rows = sorted_events(cartwheel_home)
     assert len(full_rows) > rows_before and set(full_rows["event_month"]) == {1, 2, 3, 4}
     pd.testing.assert_frame_equal(incremental_rows, full_rows)
+    # the file versions' months too, though the incremental run read only the new files'
+    pd.testing.assert_frame_equal(incremental_landed, landed_months(cartwheel_home))
+
+    # a raw file removed: the next run drops its file version from the parsed events and
+    # from the landed months (they hold the same file versions as before, less that one)
+    gone = next((raw / "rees46").glob(f"*{LAST_MONTH}*"))
+    gone.unlink()
+    again = run_dbt("run", "--select", f"+{LANDED}", env=env)
+    assert again.returncode == 0, again.output[-5000:]
+    landed = landed_months(cartwheel_home)
+    kept = set(local_table(cartwheel_home, PARSED, SCHEMA)["source_file_key"].astype(str))
+    assert len(kept) == len(new_partitions | {f.split("/")[0] for f in parsed_before}) - 1
+    assert set(landed.loc[landed["source_system"] == "rees46", "source_file_key"]) == kept
+    assert len(landed) < len(incremental_landed)
