@@ -100,6 +100,16 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- Drop the `source_file_key` partitions of `this` whose key is not in `present`. -#}
+{% macro drop_file_versions_not_in(present) %}
+    {%- for key in parsed_file_keys(this) if key not in present -%}
+        {%- do run_query(
+            'alter table ' ~ this ~ ' drop if exists partition (source_file_key = '
+            ~ cartwheel_sql_string(key) ~ ')'
+        ) -%}
+    {%- endfor -%}
+{% endmacro %}
+
 {#-
   A pre-hook of `int_landed_file_months`: in an incremental run, drop the `source_file_key`
   partitions that none of the `parsed` models holds any more (a raw file removed, or
@@ -112,12 +122,7 @@
         {%- for relation in parsed -%}
             {%- do present.extend(parsed_file_keys(relation)) -%}
         {%- endfor -%}
-        {%- for key in parsed_file_keys(this) if key not in present -%}
-            {%- do run_query(
-                'alter table ' ~ this ~ ' drop if exists partition (source_file_key = '
-                ~ cartwheel_sql_string(key) ~ ')'
-            ) -%}
-        {%- endfor -%}
+        {%- do drop_file_versions_not_in(present) -%}
     {%- endif -%}
     select 1
 {% endmacro %}
@@ -155,12 +160,7 @@
             ) -%}
         {%- endfor -%}
         {%- set listed = run_query(present | join(' union all ')).columns[0].values() -%}
-        {%- for key in parsed_file_keys() if key not in listed -%}
-            {%- do run_query(
-                'alter table ' ~ this ~ ' drop if exists partition (source_file_key = '
-                ~ cartwheel_sql_string(key) ~ ')'
-            ) -%}
-        {%- endfor -%}
+        {%- do drop_file_versions_not_in(listed) -%}
     {%- endif -%}
     select 1
 {% endmacro %}
