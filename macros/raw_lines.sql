@@ -78,17 +78,30 @@
 {%- endmacro %}
 
 {#-
-  In an incremental run of a model partitioned by `source_file_key` that reads a parsed
-  model (`int_landed_file_months`): a where-clause keeping the rows of the file versions
-  `parsed` holds and `this` does not, written as literals (`where false` when there is
-  none); nothing otherwise.
+  The file versions the models `this` refs hold (`int_landed_file_months`: the parsed
+  models it reads, each partitioned by `source_file_key`).
 -#}
-{% macro new_file_versions_only(parsed) -%}
+{% macro upstream_file_keys() -%}
+    {%- set keys = [] -%}
+    {%- for upstream in model.refs -%}
+        {%- do keys.extend(parsed_file_keys(ref(upstream.name))) -%}
+    {%- endfor -%}
+    {{ return(keys) }}
+{%- endmacro %}
+
+{#-
+  In an incremental run of a model partitioned by `source_file_key` that reads parsed
+  models (`int_landed_file_months`): a where-clause keeping the rows of the file versions
+  they hold and `this` does not, written as literals (`where false` when there is none);
+  nothing otherwise. File version keys differ between sources (they hash the file's
+  path), so one clause serves each parsed model read.
+-#}
+{% macro new_file_versions_only() -%}
     {%- if is_incremental() -%}
         {%- set keys = [] -%}
         {%- if execute -%}
-            {%- set held = parsed_file_keys(this) -%}
-            {%- for key in parsed_file_keys(parsed) if key not in held -%}
+            {%- set held = parsed_file_keys() -%}
+            {%- for key in upstream_file_keys() if key not in held -%}
                 {%- do keys.append(cartwheel_sql_string(key)) -%}
             {%- endfor -%}
         {%- endif %}
@@ -112,17 +125,13 @@
 
 {#-
   A pre-hook of `int_landed_file_months`: in an incremental run, drop the `source_file_key`
-  partitions that none of the `parsed` models holds any more (a raw file removed, or
-  changed and parsed again under a new key), so the table stays what a full refresh
+  partitions that none of the parsed models it reads holds any more (a raw file removed,
+  or changed and parsed again under a new key), so the table stays what a full refresh
   would make.
 -#}
-{% macro forget_file_versions_not_in(parsed) %}
+{% macro forget_file_versions_not_upstream() %}
     {%- if execute and is_incremental() -%}
-        {%- set present = [] -%}
-        {%- for relation in parsed -%}
-            {%- do present.extend(parsed_file_keys(relation)) -%}
-        {%- endfor -%}
-        {%- do drop_file_versions_not_in(present) -%}
+        {%- do drop_file_versions_not_in(upstream_file_keys()) -%}
     {%- endif -%}
     select 1
 {% endmacro %}

@@ -3,12 +3,9 @@
     incremental_strategy='insert_overwrite',
     partition_by=['source_file_key'],
     on_schema_change='fail',
-    pre_hook="{{ forget_file_versions_not_in([
-        ref('base_rees46__parsed_events'),
-        ref('base_amazon__parsed_reviews'),
-        ref('base_interactions__parsed_events'),
-    ]) }}",
+    pre_hook="{{ forget_file_versions_not_upstream() }}",
 ) }}
+{%- set new_file_versions = new_file_versions_only() %}
 
 -- The months each raw file version landed accepted rows in: what the lake
 -- (`fct_interactions`) compares with what it holds to find the months an incremental run
@@ -23,21 +20,21 @@ with
 rees46_lines as (
 
     select * from {{ ref('base_rees46__parsed_events') }}
-    {{ new_file_versions_only(ref('base_rees46__parsed_events')) }}
+    {{ new_file_versions }}
 
 ),
 
 amazon_review_lines as (
 
     select * from {{ ref('base_amazon__parsed_reviews') }}
-    {{ new_file_versions_only(ref('base_amazon__parsed_reviews')) }}
+    {{ new_file_versions }}
 
 ),
 
 interaction_lines as (
 
     select * from {{ ref('base_interactions__parsed_events') }}
-    {{ new_file_versions_only(ref('base_interactions__parsed_events')) }}
+    {{ new_file_versions }}
 
 ),
 
