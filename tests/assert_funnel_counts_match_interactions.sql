@@ -1,8 +1,9 @@
 -- The session funnel of funnel_conversion (per category and brand) and of
 -- product_analytics_summary (per product) equals a recount from fct_interactions that
--- shares no code with the marts: the distinct sessions having each event type, and the
--- sessions having both of two event types (or a purchase and no cart), found by joining
--- those session lists. A session is the source's session id, else the user's UTC day.
+-- shares no code with the marts: each session's set of funnel event types, the sessions
+-- counted per set, and each stage (or pair of stages, or a purchase and no cart) summed
+-- over the sets that hold it. A session is the source's session id, else the user's UTC
+-- day. One scan of fct_interactions: each event counts at both grains (stack).
 -- Returns each row whose counts differ (a row missing on either side included).
 with
 
@@ -24,25 +25,16 @@ product_analytics_summary as (
 
 ),
 
-grain_session_events as (
+grain_events as (
 
-    -- one row per grain (a category|brand row of funnel_conversion, a product of
-    -- product_analytics_summary), session and funnel event type that happened in it
-    select distinct
-        'funnel_conversion' as model_name,
-        concat_ws('|', category, coalesce(brand, 'unknown')) as row_key,
-        concat_ws(
-            '|', source_system, user_id, coalesce(session_id, cast(event_date as string))
-        ) as session_key,
-        event_type
-    from interactions
-    where event_type in ('view', 'cart', 'purchase')
-
-    union all
-
-    select distinct
-        'product_analytics_summary' as model_name,
-        product_id as row_key,
+    -- each funnel event twice: at its category|brand row of funnel_conversion and at its
+    -- product's row of product_analytics_summary
+    select
+        stack(
+            2,
+            'funnel_conversion', concat_ws('|', category, coalesce(brand, 'unknown')),
+            'product_analytics_summary', product_id
+        ) as (model_name, row_key),
         concat_ws(
             '|', source_system, user_id, coalesce(session_id, cast(event_date as string))
         ) as session_key,
@@ -52,129 +44,82 @@ grain_session_events as (
 
 ),
 
-views as (
+session_event_sets as (
 
+    -- per grain row and session: the set of funnel event types it has, as a bit mask
+    -- (view 1, cart 2, purchase 4)
     select
         model_name,
         row_key,
-        session_key
-    from grain_session_events
-    where event_type = 'view'
+        session_key,
+        bit_or(
+            case event_type when 'view' then 1 when 'cart' then 2 when 'purchase' then 4 end
+        ) as event_set
+    from grain_events
+    group by model_name, row_key, session_key
 
 ),
 
-carts as (
+event_set_sessions as (
 
+    -- per grain row: how many sessions have each set (at most 7 sets)
     select
         model_name,
         row_key,
-        session_key
-    from grain_session_events
-    where event_type = 'cart'
+        event_set,
+        count(*) as n_sessions
+    from session_event_sets
+    group by model_name, row_key, event_set
 
 ),
 
-purchases as (
+stage_sets as (
 
+    -- the sets that hold each counted stage, written out in full (view 1, cart 2,
+    -- purchase 4: 3 is view and cart, 7 all three)
     select
-        model_name,
-        row_key,
-        session_key
-    from grain_session_events
-    where event_type = 'purchase'
+        count_name,
+        event_set
+    from
+        values
+        ('n_view_sessions', 1),
+        ('n_view_sessions', 3),
+        ('n_view_sessions', 5),
+        ('n_view_sessions', 7),
+        ('n_cart_sessions', 2),
+        ('n_cart_sessions', 3),
+        ('n_cart_sessions', 6),
+        ('n_cart_sessions', 7),
+        ('n_purchase_sessions', 4),
+        ('n_purchase_sessions', 6),
+        ('n_purchase_sessions', 5),
+        ('n_purchase_sessions', 7),
+        ('n_view_cart_sessions', 3),
+        ('n_view_cart_sessions', 7),
+        ('n_cart_purchase_sessions', 6),
+        ('n_cart_purchase_sessions', 7),
+        ('n_view_purchase_sessions', 5),
+        ('n_view_purchase_sessions', 7),
+        ('n_purchase_sessions_without_cart', 4),
+        ('n_purchase_sessions_without_cart', 5)
+            as stage_sets (count_name, event_set)
 
 ),
 
 stage_counts as (
 
     select
-        model_name,
-        row_key,
-        'n_view_sessions' as count_name,
-        count(*) as n_sessions
-    from views
-    group by model_name, row_key
-
-    union all
-
-    select
-        model_name,
-        row_key,
-        'n_cart_sessions' as count_name,
-        count(*) as n_sessions
-    from carts
-    group by model_name, row_key
-
-    union all
-
-    select
-        model_name,
-        row_key,
-        'n_purchase_sessions' as count_name,
-        count(*) as n_sessions
-    from purchases
-    group by model_name, row_key
-
-    union all
-
-    select
-        views.model_name,
-        views.row_key,
-        'n_view_cart_sessions' as count_name,
-        count(*) as n_sessions
-    from views
-    inner join carts
-        on
-            views.model_name = carts.model_name
-            and views.row_key = carts.row_key
-            and views.session_key = carts.session_key
-    group by views.model_name, views.row_key
-
-    union all
-
-    select
-        carts.model_name,
-        carts.row_key,
-        'n_cart_purchase_sessions' as count_name,
-        count(*) as n_sessions
-    from carts
-    inner join purchases
-        on
-            carts.model_name = purchases.model_name
-            and carts.row_key = purchases.row_key
-            and carts.session_key = purchases.session_key
-    group by carts.model_name, carts.row_key
-
-    union all
-
-    select
-        views.model_name,
-        views.row_key,
-        'n_view_purchase_sessions' as count_name,
-        count(*) as n_sessions
-    from views
-    inner join purchases
-        on
-            views.model_name = purchases.model_name
-            and views.row_key = purchases.row_key
-            and views.session_key = purchases.session_key
-    group by views.model_name, views.row_key
-
-    union all
-
-    select
-        purchases.model_name,
-        purchases.row_key,
-        'n_purchase_sessions_without_cart' as count_name,
-        count(*) as n_sessions
-    from purchases
-    left join carts
-        on
-            purchases.model_name = carts.model_name
-            and purchases.row_key = carts.row_key
-            and purchases.session_key = carts.session_key
-    where carts.session_key is null
-    group by purchases.model_name, purchases.row_key
+        event_set_sessions.model_name,
+        event_set_sessions.row_key,
+        stage_sets.count_name,
+        sum(event_set_sessions.n_sessions) as n_sessions
+    from event_set_sessions
+    inner join stage_sets
+        on event_set_sessions.event_set = stage_sets.event_set
+    group by
+        event_set_sessions.model_name,
+        event_set_sessions.row_key,
+        stage_sets.count_name
 
 ),
 
@@ -251,7 +196,7 @@ recounted_rows as (
     select distinct
         model_name,
         row_key
-    from grain_session_events
+    from event_set_sessions
 
 ),
 

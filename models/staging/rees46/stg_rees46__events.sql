@@ -20,15 +20,15 @@ parsed as (
 
 ),
 
-ranked as (
+deduplicated as (
 
+    -- one row per distinct event: the copy of the first file by name is kept
     select
-        *,
-        row_number() over (
-            partition by {{ event_columns | join(', ') }}
-            order by source_file
-        ) as occurrence
+        {{ event_columns | join(',\n        ') }},
+        min(source_file) as source_file,
+        min_by(source_file_modified_at, source_file) as source_file_modified_at
     from parsed
+    group by {{ event_columns | join(', ') }}
 
 ),
 
@@ -48,8 +48,7 @@ final as (
         brand,
         source_file,
         source_file_modified_at
-    from ranked
-    where occurrence = 1
+    from deduplicated
 
 )
 
