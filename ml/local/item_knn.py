@@ -12,15 +12,52 @@ from ml.columns import ITEM, SCORE, SCORE_DECIMALS, USER, check_k
 from ml.local.frames import seen_pairs, top_k
 from ml.matrix import codes_of, concat_recs, entry_rows, top_n_candidates
 
+# rows of the item x item matrix whose similarities are computed at once (bounds the
+# temporary arrays to this many rows' entries rather than the whole matrix's)
+SIMILARITY_CHUNK_ROWS = 4096
 
-def pruned_history(train: pd.DataFrame, max_user_items: int) -> pd.DataFrame:
-    """``user_id, product_id``: each user's ``max_user_items`` most recent products."""
+
+def pruned_history(
+    train: pd.DataFrame, max_user_items: int
+) -> tuple[sp.csr_matrix, pd.Index, pd.Index]:
+    """The binary users x items matrix of each user's ``max_user_items`` most recent
+    products (latest ``last_event_at`` first, nulls last, ties to the smaller
+    ``product_id``), with its sorted user and product ids. Worked on integer codes: the
+    ids are factorized once, not sorted as strings."""
     if max_user_items < 1:
         raise ValueError(f"max_user_items must be >= 1, got {max_user_items}")
-    recent = train[[USER, ITEM, "last_event_at"]].sort_values(
-        [USER, "last_event_at", ITEM], ascending=[True, False, True], na_position="last"
+    user_codes, user_ids = pd.factorize(train[USER], sort=True)
+    item_codes, item_ids = pd.factorize(train[ITEM], sort=True)
+    stamps = pd.to_datetime(train["last_event_at"])
+    missing = stamps.isna().to_numpy()
+    nanos = stamps.to_numpy().astype("datetime64[ns]").view(np.int64)
+    latest_first = np.where(missing, np.iinfo(np.int64).max, -np.where(missing, 0, nanos))
+    order = np.lexsort((item_codes, latest_first, user_codes))
+    users, items = user_codes[order], item_codes[order]
+    recent = np.arange(len(users)) - np.searchsorted(users, users, side="left") < max_user_items
+    users, items = users[recent], items[recent]
+    kept_items, items = np.unique(items, return_inverse=True)
+    matrix = sp.csr_matrix(
+        (np.ones(len(users), dtype=np.int32), (users, items)),
+        shape=(len(user_ids), len(kept_items)),
     )
-    return recent.groupby(USER, sort=False).head(max_user_items)[[USER, ITEM]].drop_duplicates()
+    matrix.data[:] = 1  # a pair listed twice is still one
+    return matrix, user_ids, item_ids[kept_items]
+
+
+def shrunk_cosine(common: sp.csr_matrix, counts: np.ndarray, shrink: float) -> sp.csr_matrix:
+    """``c_ij / (sqrt(n_i * n_j) + shrink)`` for each stored ``c_ij`` of ``common``, a chunk
+    of rows at a time."""
+    similarity = np.empty(len(common.data), dtype=np.float64)
+    counts = counts.astype(np.float64)
+    indptr, n_rows = common.indptr, common.shape[0]
+    for first in range(0, n_rows, SIMILARITY_CHUNK_ROWS):
+        last = min(first + SIMILARITY_CHUNK_ROWS, n_rows)
+        lo, hi = indptr[first], indptr[last]
+        rows = np.repeat(np.arange(first, last), np.diff(indptr[first : last + 1]))
+        norms = np.sqrt(counts[rows] * counts[common.indices[lo:hi]]) + float(shrink)
+        similarity[lo:hi] = common.data[lo:hi] / norms
+    return sp.csr_matrix((similarity, common.indices, indptr), common.shape)
 
 
 class ItemKnn:
@@ -31,25 +68,19 @@ class ItemKnn:
         if shrink < 0:
             raise ValueError(f"item-kNN shrink must be >= 0, got {shrink}")
         self.train = train
-        history = pruned_history(train, max_user_items)
-        user_codes, self.user_ids = pd.factorize(history[USER], sort=True)
-        item_codes, self.item_ids = pd.factorize(history[ITEM], sort=True)
-        self.matrix = sp.csr_matrix(
-            (np.ones(len(history)), (user_codes, item_codes)),
-            shape=(len(self.user_ids), len(self.item_ids)),
-        )
+        self.matrix, self.user_ids, self.item_ids = pruned_history(train, max_user_items)
         counts = np.asarray(self.matrix.sum(axis=0)).ravel()
         # X'X is symmetric: its CSC arrays read as CSR are the same matrix (no conversion)
         product = (self.matrix.T @ self.matrix).tocsc()
         common = sp.csr_matrix((product.data, product.indices, product.indptr), product.shape)
         common.setdiag(0)
         common.eliminate_zeros()
-        rows = entry_rows(common)
-        common.data = common.data / (np.sqrt(counts[rows] * counts[common.indices]) + float(shrink))
+        common = shrunk_cosine(common, counts, shrink)
         # only each item's candidates for its top n_neighbours are sorted (the rest cannot
         # make it): most similar first, ties to the larger neighbour id (ml.item_knn)
-        candidates = top_n_candidates(common, n_neighbours)
-        rows, cols, sim = rows[candidates], common.indices[candidates], common.data[candidates]
+        candidates = np.flatnonzero(top_n_candidates(common, n_neighbours))
+        rows = np.searchsorted(common.indptr, candidates, side="right") - 1
+        cols, sim = common.indices[candidates], common.data[candidates]
         order = np.lexsort((-cols, -sim, rows))
         rows, cols, sim = rows[order], cols[order], sim[order]
         starts = np.searchsorted(rows, rows, side="left")

@@ -17,9 +17,19 @@ windows as (
 
 ),
 
-final as (
+cutoffs as (
+
+    -- windows with the same cutoff have the same training data (the test window and
+    -- backtest fold 1): each distinct cutoff is aggregated once
+    select distinct cutoff_at
+    from windows
+
+),
+
+pairs as (
 
     select
+        cutoffs.cutoff_at,
         interactions.user_id,
         interactions.product_id,
         sum(interactions.interaction_weight) as weight,
@@ -31,13 +41,30 @@ final as (
         max(interactions.event_at) as last_event_at,
         max(case
             when interactions.event_type = 'purchase' then interactions.event_at
-        end) as last_purchase_at,
-        windows.window_name
+        end) as last_purchase_at
     from interactions
-    inner join windows
-        on interactions.event_at < windows.cutoff_at
-    group by windows.window_name, interactions.user_id, interactions.product_id
+    inner join cutoffs
+        on interactions.event_at < cutoffs.cutoff_at
+    group by cutoffs.cutoff_at, interactions.user_id, interactions.product_id
     having sum(interactions.interaction_weight) > 0
+
+),
+
+final as (
+
+    select
+        pairs.user_id,
+        pairs.product_id,
+        pairs.weight,
+        pairs.n_events,
+        pairs.n_purchases,
+        pairs.n_purchase_days,
+        pairs.last_event_at,
+        pairs.last_purchase_at,
+        windows.window_name
+    from pairs
+    inner join windows
+        on pairs.cutoff_at = windows.cutoff_at
 
 )
 

@@ -18,6 +18,7 @@ from ml.blend import FLOOR_WEIGHT, blend_lists, candidate_weights
 from ml.buy_again import recommend_buy_again
 from ml.ease import fit_ease, fit_ease_model, too_many_items
 from ml.item_knn import item_neighbours, recommend_item_knn
+from ml.local.item_knn import ItemKnn
 from ml.matrix import top_n_candidates, top_n_per_row
 from ml.recommend import recommend_all
 from ml.settings import from_config, from_project
@@ -157,6 +158,25 @@ def test_item_knn_scores_and_exclusion(spark) -> None:
 def test_item_knn_prunes_to_recent_items(spark) -> None:
     # one item per user: no user contributes a pair, so no item has a neighbour
     assert item_neighbours(training(spark, KNN), 10, 0.0, 1).count() == 0
+
+
+def test_local_item_knn_keeps_each_users_most_recent_items() -> None:
+    day = pd.Timestamp("2024-01-01")
+    train = pd.DataFrame(
+        {
+            "user_id": ["u", "u", "u", "u", "v", "v"],
+            "product_id": ["C", "D", "B", "A", "A", "A"],
+            "last_event_at": [day, pd.NaT, day + pd.Timedelta(days=1), day, day, day],
+        }
+    )
+    knn = ItemKnn(train, 10, 0.0, 2)
+    rows, cols = knn.matrix.nonzero()
+    held = {(knn.user_ids[r], knn.item_ids[c]) for r, c in zip(rows, cols, strict=True)}
+    # u: B (latest), then A of A and C (same time: the smaller id); D (no time) comes last.
+    # v's pair listed twice is one entry of 1; C and D, held by nobody, are no column.
+    assert held == {("u", "B"), ("u", "A"), ("v", "A")}
+    assert knn.matrix.data.tolist() == [1, 1, 1]
+    assert list(knn.item_ids) == ["A", "B"]
 
 
 # --- EASE: closed form against a direct constrained least-squares solve -------------------
