@@ -86,18 +86,6 @@ def ranked_lists(
     return rec_table(frame)
 
 
-def recommend_popularity(
-    train: pd.DataFrame, users: np.ndarray, k: int, exclude_seen: bool
-) -> pd.DataFrame:
-    return ranked_lists(popularity_ranking(train), train, users, k, exclude_seen)
-
-
-def recommend_trending(
-    train: pd.DataFrame, users: np.ndarray, k: int, half_life_days: float, exclude_seen: bool
-) -> pd.DataFrame:
-    return ranked_lists(trending_ranking(train, half_life_days), train, users, k, exclude_seen)
-
-
 def recommend_buy_again(train: pd.DataFrame, users: np.ndarray, k: int) -> pd.DataFrame:
     """Each user's past purchases (``ml.buy_again``'s order): purchase days, purchases,
     last purchase, ``product_id``, larger first."""
