@@ -35,6 +35,27 @@ train as (
 
 ),
 
+distinct_windows as (
+
+    -- windows with the same bounds have the same truth (the test window and backtest
+    -- fold 1): each is computed once, for the first of its names
+    select
+        min(window_name) as window_name,
+        cutoff_at,
+        holdout_end_at
+    from windows
+    group by cutoff_at, holdout_end_at
+
+),
+
+distinct_train as (
+
+    select *
+    from train
+    where window_name in (select distinct_windows.window_name from distinct_windows)
+
+),
+
 verified_reviews as (
 
     select distinct
@@ -49,17 +70,17 @@ verified_reviews as (
 in_window as (
 
     select
-        windows.window_name,
+        distinct_windows.window_name,
         interactions.user_id,
         interactions.product_id,
         interactions.event_at,
         interactions.event_type = 'purchase'
         or verified_reviews.user_id is not null as is_purchase_event
     from interactions
-    inner join windows
+    inner join distinct_windows
         on
-            interactions.event_at >= windows.cutoff_at
-            and interactions.event_at < windows.holdout_end_at
+            interactions.event_at >= distinct_windows.cutoff_at
+            and interactions.event_at < distinct_windows.holdout_end_at
     left join verified_reviews
         on
             interactions.event_type = 'review'
@@ -88,7 +109,7 @@ train_users as (
     select distinct
         window_name,
         user_id
-    from train
+    from distinct_train
 
 ),
 
@@ -97,7 +118,7 @@ train_products as (
     select distinct
         window_name,
         product_id
-    from train
+    from distinct_train
 
 ),
 
@@ -116,7 +137,7 @@ truth as (
         on
             pairs.window_name = train_products.window_name
             and pairs.product_id = train_products.product_id
-    left join train
+    left join distinct_train as train
         on
             pairs.window_name = train.window_name
             and pairs.user_id = train.user_id
@@ -147,7 +168,7 @@ holdout_users as (
 
 ),
 
-final as (
+capped as (
 
     select
         truth.user_id,
@@ -166,6 +187,28 @@ final as (
     {%- if max_users is not none %}
         where holdout_users.user_draw <= {{ cartwheel_number_var('ml_eval_max_users') }}
     {%- endif %}
+
+),
+
+final as (
+
+    -- every window, each with the rows of the window it shares its bounds with
+    select
+        capped.user_id,
+        capped.product_id,
+        capped.first_event_at,
+        capped.is_purchase,
+        capped.is_repeat,
+        capped.is_warm_user,
+        capped.n_users_before_cap,
+        windows.window_name
+    from capped
+    inner join distinct_windows
+        on capped.window_name = distinct_windows.window_name
+    inner join windows
+        on
+            distinct_windows.cutoff_at = windows.cutoff_at
+            and distinct_windows.holdout_end_at = windows.holdout_end_at
 
 )
 
