@@ -31,7 +31,7 @@ def pruned_history(
     stamps = pd.to_datetime(train["last_event_at"])
     missing = stamps.isna().to_numpy()
     nanos = stamps.to_numpy().astype("datetime64[ns]").view(np.int64)
-    latest_first = np.where(missing, np.iinfo(np.int64).max, -np.where(missing, 0, nanos))
+    latest_first = np.where(missing, np.iinfo(np.int64).max, -nanos)  # NaT (min int) wraps
     order = np.lexsort((item_codes, latest_first, user_codes))
     users, items = user_codes[order], item_codes[order]
     recent = np.arange(len(users)) - np.searchsorted(users, users, side="left") < max_user_items
