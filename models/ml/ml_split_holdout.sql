@@ -35,24 +35,24 @@ train as (
 
 ),
 
-distinct_windows as (
+data_windows as (
 
-    -- windows with the same bounds have the same truth (the test window and backtest
-    -- fold 1): each is computed once, for the first of its names
+    -- the test window and backtest fold 1 have the same truth: each window that names
+    -- itself as its data window is computed, and its rows copied to the rest
     select
-        min(window_name) as window_name,
+        window_name,
         cutoff_at,
         holdout_end_at
     from windows
-    group by cutoff_at, holdout_end_at
+    where window_name = data_window_name
 
 ),
 
-distinct_train as (
+data_window_train as (
 
     select *
     from train
-    where window_name in (select distinct_windows.window_name from distinct_windows)
+    where window_name in (select data_windows.window_name from data_windows)
 
 ),
 
@@ -70,17 +70,17 @@ verified_reviews as (
 in_window as (
 
     select
-        distinct_windows.window_name,
+        data_windows.window_name,
         interactions.user_id,
         interactions.product_id,
         interactions.event_at,
         interactions.event_type = 'purchase'
         or verified_reviews.user_id is not null as is_purchase_event
     from interactions
-    inner join distinct_windows
+    inner join data_windows
         on
-            interactions.event_at >= distinct_windows.cutoff_at
-            and interactions.event_at < distinct_windows.holdout_end_at
+            interactions.event_at >= data_windows.cutoff_at
+            and interactions.event_at < data_windows.holdout_end_at
     left join verified_reviews
         on
             interactions.event_type = 'review'
@@ -109,7 +109,7 @@ train_users as (
     select distinct
         window_name,
         user_id
-    from distinct_train
+    from data_window_train
 
 ),
 
@@ -118,7 +118,7 @@ train_products as (
     select distinct
         window_name,
         product_id
-    from distinct_train
+    from data_window_train
 
 ),
 
@@ -137,7 +137,7 @@ truth as (
         on
             pairs.window_name = train_products.window_name
             and pairs.product_id = train_products.product_id
-    left join distinct_train as train
+    left join data_window_train as train
         on
             pairs.window_name = train.window_name
             and pairs.user_id = train.user_id
@@ -192,7 +192,7 @@ capped as (
 
 final as (
 
-    -- every window, each with the rows of the window it shares its bounds with
+    -- every window, each with the rows of its data window
     select
         capped.user_id,
         capped.product_id,
@@ -203,12 +203,8 @@ final as (
         capped.n_users_before_cap,
         windows.window_name
     from capped
-    inner join distinct_windows
-        on capped.window_name = distinct_windows.window_name
     inner join windows
-        on
-            distinct_windows.cutoff_at = windows.cutoff_at
-            and distinct_windows.holdout_end_at = windows.holdout_end_at
+        on capped.window_name = windows.data_window_name
 
 )
 

@@ -17,19 +17,22 @@ windows as (
 
 ),
 
-cutoffs as (
+data_windows as (
 
-    -- windows with the same cutoff have the same training data (the test window and
-    -- backtest fold 1): each distinct cutoff is aggregated once
-    select distinct cutoff_at
+    -- the test window and backtest fold 1 have the same training data: each window
+    -- that names itself as its data window is aggregated, and its rows copied to the rest
+    select
+        window_name,
+        cutoff_at
     from windows
+    where window_name = data_window_name
 
 ),
 
 pairs as (
 
     select
-        cutoffs.cutoff_at,
+        data_windows.window_name,
         interactions.user_id,
         interactions.product_id,
         sum(interactions.interaction_weight) as weight,
@@ -43,9 +46,9 @@ pairs as (
             when interactions.event_type = 'purchase' then interactions.event_at
         end) as last_purchase_at
     from interactions
-    inner join cutoffs
-        on interactions.event_at < cutoffs.cutoff_at
-    group by cutoffs.cutoff_at, interactions.user_id, interactions.product_id
+    inner join data_windows
+        on interactions.event_at < data_windows.cutoff_at
+    group by data_windows.window_name, interactions.user_id, interactions.product_id
     having sum(interactions.interaction_weight) > 0
 
 ),
@@ -64,7 +67,7 @@ final as (
         windows.window_name
     from pairs
     inner join windows
-        on pairs.cutoff_at = windows.cutoff_at
+        on pairs.window_name = windows.data_window_name
 
 )
 

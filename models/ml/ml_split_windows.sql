@@ -2,6 +2,8 @@
 -- `test` (the final figures), `validation` (where every choice is made) and the rolling
 -- backtest folds (fold 1 is the test window, each further fold one holdout length earlier).
 -- Train = events strictly before cutoff_at; holdout = events in [cutoff_at, holdout_end_at).
+-- Windows with the same bounds have the same rows (the test window and backtest fold 1):
+-- data_window_name names the one of them ml_split_train and ml_split_holdout compute.
 with
 
 interactions as (
@@ -96,7 +98,10 @@ final as (
         test_cutoff.first_event_at,
         windows.cutoff_at,
         windows.holdout_end_at,
-        test_cutoff.last_event_at
+        test_cutoff.last_event_at,
+        min(windows.window_name) over (
+            partition by windows.cutoff_at, windows.holdout_end_at
+        ) as data_window_name
     from windows
     cross join test_cutoff
 
