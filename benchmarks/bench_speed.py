@@ -176,10 +176,17 @@ def slowest_nodes(target: Path, since: float, n: int = 5) -> list[tuple[str, flo
     return [(r["unique_id"].split(".")[2], round(r["execution_time"], 1)) for r in ranked]
 
 
-def timed_dbt(args: list[str], home: Path, timeout: float | None = None) -> Stage:
+def timed_dbt(
+    args: list[str], home: Path, timeout: float | None = None, keep_as: str = ""
+) -> Stage:
+    """One dbt command, timed; with ``keep_as`` its run_results.json is kept beside the
+    home's target/ as ``run_results-<keep_as>.json`` (every node's time, for profiles)."""
     started = time.time()
     stage = timed(dbt(args, home), env_for(home), home / "bench.log", timeout)
     stage.slowest = slowest_nodes(home / "target", started)
+    results = home / "target" / "run_results.json"
+    if keep_as and results.is_file() and results.stat().st_mtime >= started:
+        shutil.copy(results, home / "target" / f"run_results-{keep_as}.json")
     return stage
 
 
@@ -249,7 +256,10 @@ def run_size(
     for name, commands in STAGES.items():
         if name not in stages:
             continue
-        stage = combine(name, [timed_dbt(c, home, timeout) for c in commands])
+        stage = combine(
+            name,
+            [timed_dbt(c, home, timeout, f"{name}-{i}") for i, c in enumerate(commands, 1)],
+        )
         size.stages.append(stage)
         print(f"  {interactions:>12,} {name:<9} {stage.seconds:8.1f} s", flush=True)
         if not stage.ok:
